@@ -1,0 +1,119 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using Portal.Core.Accounts;
+using Portal.Core.ApiKeys;
+using Portal.Core.Audit;
+using Portal.Core.Quotas;
+using Portal.Core.Tenancy;
+using Portal.Core.Usage;
+
+namespace Portal.Core.Data;
+
+internal sealed class TenantConfiguration : IEntityTypeConfiguration<Tenant>
+{
+    public void Configure(EntityTypeBuilder<Tenant> b)
+    {
+        b.Property(t => t.Name).HasMaxLength(200);
+        b.Property(t => t.Slug).HasMaxLength(64);
+        b.HasIndex(t => t.Slug).IsUnique();
+        b.HasOne(t => t.QuotaPlan).WithMany().HasForeignKey(t => t.QuotaPlanId).OnDelete(DeleteBehavior.Restrict);
+    }
+}
+
+internal sealed class PortalUserConfiguration : IEntityTypeConfiguration<PortalUser>
+{
+    public void Configure(EntityTypeBuilder<PortalUser> b)
+    {
+        b.Property(u => u.DisplayName).HasMaxLength(200);
+        b.Property(u => u.PreferredCulture).HasMaxLength(16);
+        b.HasOne(u => u.Tenant).WithMany().HasForeignKey(u => u.TenantId).OnDelete(DeleteBehavior.Restrict);
+        b.HasIndex(u => u.TenantId);
+    }
+}
+
+internal sealed class QuotaPlanConfiguration : IEntityTypeConfiguration<QuotaPlan>
+{
+    public void Configure(EntityTypeBuilder<QuotaPlan> b)
+    {
+        b.Property(p => p.Name).HasMaxLength(100);
+        b.HasIndex(p => p.Name).IsUnique();
+        b.HasMany(p => p.Limits).WithOne().HasForeignKey(l => l.QuotaPlanId).OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
+internal sealed class QuotaPlanLimitConfiguration : IEntityTypeConfiguration<QuotaPlanLimit>
+{
+    public void Configure(EntityTypeBuilder<QuotaPlanLimit> b) => b.HasIndex(l => new { l.QuotaPlanId, l.Metric }).IsUnique();
+}
+
+internal sealed class UserQuotaLimitConfiguration : IEntityTypeConfiguration<UserQuotaLimit>
+{
+    public void Configure(EntityTypeBuilder<UserQuotaLimit> b)
+    {
+        b.Property(l => l.UserId).HasMaxLength(64);
+        b.HasIndex(l => new { l.UserId, l.Metric }).IsUnique();
+        b.HasIndex(l => l.TenantId);
+    }
+}
+
+internal sealed class QuotaCounterConfiguration : IEntityTypeConfiguration<QuotaCounter>
+{
+    public void Configure(EntityTypeBuilder<QuotaCounter> b)
+    {
+        b.ToTable("QuotaCounters");
+        b.Property(c => c.Scope).HasMaxLength(80);
+        b.Property(c => c.Period).HasMaxLength(16);
+        b.HasIndex(c => new { c.Scope, c.Metric, c.Period }).IsUnique();
+        b.HasIndex(c => c.TenantId);
+    }
+}
+
+internal sealed class QuotaReservationConfiguration : IEntityTypeConfiguration<QuotaReservationRecord>
+{
+    public void Configure(EntityTypeBuilder<QuotaReservationRecord> b)
+    {
+        b.ToTable("QuotaReservations");
+        b.Property(r => r.UserId).HasMaxLength(64);
+        b.Property(r => r.TemplateId).HasMaxLength(100);
+        b.Property(r => r.Counters).HasMaxLength(1000);
+        b.HasIndex(r => r.ExpiresAt);
+        b.HasIndex(r => r.TenantId);
+    }
+}
+
+internal sealed class UsageRecordConfiguration : IEntityTypeConfiguration<UsageRecord>
+{
+    public void Configure(EntityTypeBuilder<UsageRecord> b)
+    {
+        b.Property(u => u.UserId).HasMaxLength(64);
+        b.Property(u => u.TemplateId).HasMaxLength(100);
+        b.HasIndex(u => new { u.TenantId, u.Timestamp });
+        b.HasIndex(u => new { u.UserId, u.Timestamp });
+    }
+}
+
+internal sealed class ApiKeyConfiguration : IEntityTypeConfiguration<ApiKey>
+{
+    public void Configure(EntityTypeBuilder<ApiKey> b)
+    {
+        b.Property(k => k.UserId).HasMaxLength(64);
+        b.Property(k => k.Name).HasMaxLength(100);
+        b.Property(k => k.Prefix).HasMaxLength(16);
+        b.Property(k => k.SecretHash).HasMaxLength(64);
+        b.HasIndex(k => k.Prefix);
+        b.HasIndex(k => new { k.TenantId, k.UserId });
+        b.Ignore(k => k.IsActive);
+    }
+}
+
+internal sealed class AuditEntryConfiguration : IEntityTypeConfiguration<AuditEntry>
+{
+    public void Configure(EntityTypeBuilder<AuditEntry> b)
+    {
+        b.Property(a => a.Action).HasMaxLength(100);
+        b.Property(a => a.ActorUserId).HasMaxLength(64);
+        b.Property(a => a.Target).HasMaxLength(300);
+        b.Property(a => a.IpAddress).HasMaxLength(64);
+        b.HasIndex(a => new { a.TenantId, a.Timestamp });
+    }
+}

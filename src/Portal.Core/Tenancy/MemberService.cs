@@ -1,0 +1,149 @@
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Portal.Core.Accounts;
+using Portal.Core.Audit;
+using Portal.Core.Data;
+
+namespace Portal.Core.Tenancy;
+
+/// <summary>A member of the caller's tenant.</summary>
+public sealed record MemberSummary(string UserId, string Email, string? DisplayName, string Role, bool EmailConfirmed, bool LockedOut, DateTimeOffset CreatedAt);
+
+/// <summary>How a new member gets a password.</summary>
+public enum MemberOnboarding
+{
+    /// <summary>E-mail an invitation with a link to set a password.</summary>
+    Invite = 0,
+    /// <summary>Create the account with a password the admin hands over.</summary>
+    CreateWithPassword = 1,
+}
+
+/// <summary>A request to add a member.</summary>
+public sealed record AddMemberRequest(string Email, string? DisplayName, string Role, MemberOnboarding Onboarding, string? Password);
+
+/// <summary>A refused membership change, with a message fit for the user.</summary>
+public sealed class MemberValidationException(string message) : Exception(message);
+
+/// <summary>
+/// Lists and changes the members of the caller's own tenant (TenantAdmin). Each operation runs in its own DI scope so
+/// that Identity's stores get a fresh context carrying the same caller; the tenant filter keeps other tenants out.
+/// </summary>
+public sealed class MemberService(IServiceScopeFactory scopes, ITenantContext tenantContext, IAuditLog audit, TimeProvider clock)
+{
+    public async Task<IReadOnlyList<MemberSummary>> ListAsync(CancellationToken cancellationToken = default)
+    {
+        var caller = RequireTenantAdmin();
+        await using var scope = CallerScope(caller);
+        var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
+        var now = clock.GetUtcNow();
+        var users = await db.Users.AsNoTracking().ToListAsync(cancellationToken);
+        var roles = await (from ur in db.UserRoles
+                           join r in db.Roles on ur.RoleId equals r.Id
+                           select new { ur.UserId, r.Name }).ToListAsync(cancellationToken);
+        return [.. users
+            .Select(u => new MemberSummary(
+                u.Id, u.Email ?? u.UserName ?? u.Id, u.DisplayName,
+                roles.FirstOrDefault(r => r.UserId == u.Id)?.Name ?? PortalRoles.Member,
+                u.EmailConfirmed, u.LockoutEnd > now, u.CreatedAt))
+            .OrderBy(m => m.Email, StringComparer.OrdinalIgnoreCase)];
+    }
+
+    public async Task<MemberSummary> AddAsync(AddMemberRequest request, Func<PortalUser, string, Task>? sendInvitation = null, CancellationToken cancellationToken = default)
+    {
+        var caller = RequireTenantAdmin();
+        if (!PortalRoles.AssignableByTenantAdmin.Contains(request.Role) && !(caller.IsPlatformAdmin && request.Role == PortalRoles.PlatformAdmin))
+        {
+            throw new MemberValidationException($"'{request.Role}' is not a role you can give.");
+        }
+
+        await using var scope = CallerScope(caller);
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>();
+        var email = request.Email.Trim();
+        if (await users.FindByEmailAsync(email) is not null || await ExistsAnywhereAsync(email, cancellationToken))
+        {
+            throw new MemberValidationException($"An account for {email} already exists.");
+        }
+
+        var user = new PortalUser
+        {
+            UserName = email,
+            Email = email,
+            EmailConfirmed = true,
+            DisplayName = string.IsNullOrWhiteSpace(request.DisplayName) ? null : request.DisplayName.Trim(),
+            TenantId = caller.TenantId,
+            CreatedAt = clock.GetUtcNow(),
+        };
+        var created = request.Onboarding == MemberOnboarding.CreateWithPassword
+            ? await users.CreateAsync(user, request.Password ?? string.Empty)
+            : await users.CreateAsync(user);
+        ThrowIfFailed(created);
+        ThrowIfFailed(await users.AddToRoleAsync(user, request.Role));
+        if (request.Onboarding == MemberOnboarding.Invite && sendInvitation is not null)
+        {
+            var token = await users.GeneratePasswordResetTokenAsync(user);
+            await sendInvitation(user, token);
+        }
+
+        await audit.WriteAsync(caller.TenantId, "member.added", email, after: $"role={request.Role}; onboarding={request.Onboarding}", cancellationToken: cancellationToken);
+        return new MemberSummary(user.Id, email, user.DisplayName, request.Role, true, false, user.CreatedAt);
+    }
+
+    public async Task ChangeRoleAsync(string userId, string role, CancellationToken cancellationToken = default)
+    {
+        var caller = RequireTenantAdmin();
+        if (!PortalRoles.AssignableByTenantAdmin.Contains(role))
+        {
+            throw new MemberValidationException($"'{role}' is not a role you can give.");
+        }
+
+        if (userId == caller.UserId)
+        {
+            throw new MemberValidationException("You cannot change your own role.");
+        }
+
+        await using var scope = CallerScope(caller);
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>();
+        // The tenant filter makes users of other tenants invisible here: they are "not found", never changed.
+        var user = await users.FindByIdAsync(userId) ?? throw new MemberValidationException("No such member in your organisation.");
+        var before = await users.GetRolesAsync(user);
+        if (before.Contains(PortalRoles.PlatformAdmin))
+        {
+            throw new MemberValidationException("A platform administrator's role is changed by the platform.");
+        }
+
+        ThrowIfFailed(await users.RemoveFromRolesAsync(user, before));
+        ThrowIfFailed(await users.AddToRoleAsync(user, role));
+        await audit.WriteAsync(caller.TenantId, "member.role-changed", user.Email, string.Join(',', before), role, cancellationToken);
+    }
+
+    private async Task<bool> ExistsAnywhereAsync(string email, CancellationToken cancellationToken)
+    {
+        // E-mail addresses are unique across the platform, so look beyond the caller's tenant (only a yes/no leaves here).
+        await using var scope = scopes.CreateAsyncScope();
+        var systemDb = scope.ServiceProvider.GetRequiredService<SystemDbContextFactory>();
+        await using var db = systemDb.CreateDbContext();
+        var normalized = email.ToUpperInvariant();
+        return await db.Users.AnyAsync(u => u.NormalizedEmail == normalized, cancellationToken);
+    }
+
+    private AsyncServiceScope CallerScope(Caller caller)
+    {
+        var scope = scopes.CreateAsyncScope();
+        scope.ServiceProvider.GetRequiredService<TenantContext>().Set(caller);
+        return scope;
+    }
+
+    private Caller RequireTenantAdmin() =>
+        tenantContext.Caller is { } c && (c.IsInRole(PortalRoles.TenantAdmin) || c.IsPlatformAdmin)
+            ? c
+            : throw new UnauthorizedAccessException("Only a tenant administrator can manage members.");
+
+    private static void ThrowIfFailed(IdentityResult result)
+    {
+        if (!result.Succeeded)
+        {
+            throw new MemberValidationException(string.Join(" ", result.Errors.Select(e => e.Description)));
+        }
+    }
+}

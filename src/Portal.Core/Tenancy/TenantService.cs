@@ -1,0 +1,111 @@
+using System.Text.RegularExpressions;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Portal.Core.Audit;
+using Portal.Core.Data;
+using Portal.Core.Quotas;
+
+namespace Portal.Core.Tenancy;
+
+/// <summary>A tenant as shown to administrators.</summary>
+public sealed record TenantSummary(Guid Id, string Name, string Slug, bool IsActive, string Plan, int Members, DateTimeOffset CreatedAt);
+
+/// <summary>Why a tenant could not be created.</summary>
+public sealed class TenantValidationException(string message) : Exception(message);
+
+/// <summary>Creates and lists tenants. Creating tenants spans tenants by nature, so it runs in a system context after the caller's role is checked.</summary>
+public sealed partial class TenantService(SystemDbContextFactory systemDb, ITenantContext tenantContext, IAuditLog audit, IOptions<QuotaOptions> quotaOptions, TimeProvider clock)
+{
+    public async Task<IReadOnlyList<TenantSummary>> ListAsync(CancellationToken cancellationToken = default)
+    {
+        RequirePlatformAdmin();
+        await using var db = systemDb.CreateDbContext();
+        var rows = await db.Tenants.AsNoTracking()
+            .Select(t => new TenantSummary(t.Id, t.Name, t.Slug, t.IsActive, t.QuotaPlan!.Name, db.Users.Count(u => u.TenantId == t.Id), t.CreatedAt))
+            .ToListAsync(cancellationToken);
+        return [.. rows.OrderBy(t => t.Name, StringComparer.CurrentCultureIgnoreCase)];
+    }
+
+    public async Task<IReadOnlyList<string>> ListPlansAsync(CancellationToken cancellationToken = default)
+    {
+        await using var db = systemDb.CreateDbContext();
+        var names = await db.QuotaPlans.AsNoTracking().Select(p => p.Name).ToListAsync(cancellationToken);
+        return [.. names.Order(StringComparer.Ordinal)];
+    }
+
+    /// <summary>Creates a tenant (PlatformAdmin only).</summary>
+    public async Task<Tenant> CreateAsync(string name, string slug, string? planName, CancellationToken cancellationToken = default)
+    {
+        RequirePlatformAdmin();
+        return await CreateCoreAsync(name, slug, planName, cancellationToken);
+    }
+
+    /// <summary>Creates the tenant of a self-registering organisation on the default plan.</summary>
+    internal async Task<Tenant> CreateForRegistrationAsync(string name, CancellationToken cancellationToken)
+    {
+        await using var db = systemDb.CreateDbContext();
+        var baseSlug = Slugify(name);
+        var slug = baseSlug;
+        for (var i = 2; await db.Tenants.AnyAsync(t => t.Slug == slug, cancellationToken); i++)
+        {
+            slug = $"{baseSlug}-{i}";
+        }
+
+        return await CreateCoreAsync(name, slug, null, cancellationToken);
+    }
+
+    private async Task<Tenant> CreateCoreAsync(string name, string slug, string? planName, CancellationToken cancellationToken)
+    {
+        name = name.Trim();
+        slug = slug.Trim().ToLowerInvariant();
+        if (name.Length is < 2 or > 200)
+        {
+            throw new TenantValidationException("The organisation name must be 2 to 200 characters long.");
+        }
+
+        if (!SlugPattern().IsMatch(slug))
+        {
+            throw new TenantValidationException("The slug must be 2 to 64 lower-case letters, digits or hyphens, starting with a letter or digit.");
+        }
+
+        await using var db = systemDb.CreateDbContext();
+        if (await db.Tenants.AnyAsync(t => t.Slug == slug, cancellationToken))
+        {
+            throw new TenantValidationException($"The slug '{slug}' is already taken.");
+        }
+
+        planName ??= quotaOptions.Value.DefaultPlan;
+        var plan = await db.QuotaPlans.SingleOrDefaultAsync(p => p.Name == planName, cancellationToken)
+            ?? throw new TenantValidationException($"There is no quota plan named '{planName}'.");
+        var tenant = new Tenant { Name = name, Slug = slug, QuotaPlanId = plan.Id, CreatedAt = clock.GetUtcNow() };
+        db.Tenants.Add(tenant);
+        await db.SaveChangesAsync(cancellationToken);
+        await audit.WriteAsync(tenant.Id, "tenant.created", slug, after: $"name={name}; plan={plan.Name}", cancellationToken: cancellationToken);
+        return tenant;
+    }
+
+    public static string Slugify(string name)
+    {
+        var slug = NonSlugChars().Replace(name.Trim().ToLowerInvariant(), "-").Trim('-');
+        if (slug.Length > 48)
+        {
+            slug = slug[..48].Trim('-');
+        }
+
+        return slug.Length >= 2 ? slug : "org-" + Guid.NewGuid().ToString("N")[..8];
+    }
+
+    private void RequirePlatformAdmin()
+    {
+        if (tenantContext.Caller is not { IsPlatformAdmin: true })
+        {
+            throw new UnauthorizedAccessException("Only a platform administrator can manage tenants.");
+        }
+    }
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9-]{1,63}$")]
+    private static partial Regex SlugPattern();
+
+    [GeneratedRegex("[^a-z0-9]+")]
+    private static partial Regex NonSlugChars();
+}

@@ -1,0 +1,83 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+using Portal.Core.Quotas;
+using Portal.Core.Tenancy;
+
+namespace Portal.Web.Endpoints;
+
+/// <summary>
+/// Turns exceptions on API requests into RFC 7807 problem details: quota → 429 with Retry-After, refused access → 403,
+/// anything unexpected → 500 without internals. Page requests fall through to the error page.
+/// </summary>
+internal sealed partial class ApiExceptionHandler(IProblemDetailsService problems, TimeProvider clock, ILogger<ApiExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        if (!ApiPaths.IsApi(httpContext.Request.Path))
+        {
+            return false;
+        }
+
+        var problem = exception switch
+        {
+            QuotaExceededException q => QuotaProblem(httpContext, q.Denial, clock.GetUtcNow()),
+            UnauthorizedAccessException or TenantAccessException => new ProblemDetails
+            {
+                Status = StatusCodes.Status403Forbidden,
+                Title = "Forbidden",
+                Detail = exception.Message,
+            },
+            BadHttpRequestException bad => new ProblemDetails
+            {
+                Status = bad.StatusCode,
+                Title = "Bad request",
+                Detail = bad.Message,
+            },
+            _ => null,
+        };
+        if (problem is null)
+        {
+            LogUnhandled(logger, httpContext.Request.Path, exception);
+            problem = new ProblemDetails
+            {
+                Status = StatusCodes.Status500InternalServerError,
+                Title = "Something went wrong on our side",
+                Detail = "The error has been logged. Please try again later.",
+            };
+        }
+
+        httpContext.Response.StatusCode = problem.Status!.Value;
+        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = exception });
+    }
+
+    /// <summary>The 429 answer for an exhausted quota; also used by the request-metering middleware.</summary>
+    public static ProblemDetails QuotaProblem(HttpContext httpContext, QuotaDenial denial, DateTimeOffset now)
+    {
+        var problem = new ProblemDetails
+        {
+            Status = StatusCodes.Status429TooManyRequests,
+            Title = "Quota exceeded",
+            Detail = denial.ResetsAt is { } at
+                ? $"The {denial.Scope} {denial.Period}ly limit of {denial.Limit} for {denial.Metric} is reached ({denial.Remaining} remaining, {denial.Requested} requested). It resets at {at:O}."
+                : $"The {denial.Scope} limit of {denial.Limit} for {denial.Metric} is reached ({denial.Remaining} remaining, {denial.Requested} requested). Free some first.",
+        };
+        problem.Extensions["metric"] = denial.Metric.ToString();
+        problem.Extensions["scope"] = denial.Scope;
+        problem.Extensions["period"] = denial.Period;
+        problem.Extensions["limit"] = denial.Limit;
+        problem.Extensions["remaining"] = denial.Remaining;
+        problem.Extensions["requested"] = denial.Requested;
+        problem.Extensions["resetsAt"] = denial.ResetsAt;
+        if (denial.ResetsAt is { } resets)
+        {
+            var seconds = Math.Max(1, (long)Math.Ceiling((resets - now).TotalSeconds));
+            httpContext.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        }
+
+        return problem;
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled exception on API request {Path}")]
+    private static partial void LogUnhandled(ILogger logger, PathString path, Exception exception);
+}

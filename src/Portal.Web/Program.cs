@@ -1,0 +1,11 @@
+using Portal.Core;
+using Portal.Web;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.Services.AddPortalCore(builder.Configuration, builder.Environment.ContentRootPath);
+builder.AddPortalWeb();
+
+var app = builder.Build();
+await app.Services.InitializePortalDatabaseAsync();
+app.UsePortal();
+await app.RunAsync();

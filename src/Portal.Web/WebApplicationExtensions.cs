@@ -1,0 +1,126 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Components.Server.Circuits;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Localization;
+using Microsoft.Extensions.FileProviders;
+using MudBlazor;
+using MudBlazor.Services;
+using Portal.Core.Accounts;
+using Portal.Core.Data;
+using Portal.Web.ApiKeys;
+using Portal.Web.Components;
+using Portal.Web.Components.Account;
+using Portal.Web.Endpoints;
+using Portal.Web.Localization;
+using Portal.Web.Quotas;
+using Portal.Web.Tenancy;
+using Scalar.AspNetCore;
+
+namespace Portal.Web;
+
+/// <summary>The web host's one registration point and one pipeline definition.</summary>
+public static class WebApplicationExtensions
+{
+    public static WebApplicationBuilder AddPortalWeb(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddMudServices(o => o.SnackbarConfiguration.PositionClass = Defaults.Classes.Position.BottomRight);
+        services.AddLocalization();
+        services.AddHttpContextAccessor();
+        services.AddDataProtection()
+            .SetApplicationName("Portal")
+            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(builder.Environment.ContentRootPath, "App_Data", "keys")));
+
+        AddAuthentication(services);
+        AddApi(services);
+        services.AddHealthChecks().AddDbContextCheck<PortalDbContext>("database");
+        return builder;
+    }
+
+    private static void AddAuthentication(IServiceCollection services)
+    {
+        services.AddCascadingAuthenticationState();
+        services.AddScoped<IdentityRedirectManager>();
+        services.AddScoped<AccountLinks>();
+        services.AddScoped<AuthenticationStateProvider, IdentityRevalidatingAuthenticationStateProvider>();
+        services.AddScoped<CircuitHandler, CallerCircuitHandler>();
+        services.AddScoped<IUserClaimsPrincipalFactory<PortalUser>, PortalClaimsPrincipalFactory>();
+
+        services.AddAuthentication(o =>
+            {
+                o.DefaultScheme = IdentityConstants.ApplicationScheme;
+                o.DefaultSignInScheme = IdentityConstants.ExternalScheme;
+            })
+            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null)
+            .AddIdentityCookies();
+        services.AddIdentityCore<PortalUser>().AddSignInManager();
+        services.ConfigureApplicationCookie(o =>
+        {
+            o.LoginPath = "/Account/Login";
+            o.AccessDeniedPath = "/Account/AccessDenied";
+            o.Cookie.Name = "portal.auth";
+        });
+
+        services.AddAuthorizationBuilder()
+            .AddPolicy(PortalPolicies.SignedIn, p => p.RequireAuthenticatedUser().RequireClaim(PortalClaims.TenantId))
+            .AddPolicy(PortalPolicies.PlatformAdmin, p => p.RequireRole(PortalRoles.PlatformAdmin))
+            .AddPolicy(PortalPolicies.TenantAdmin, p => p.RequireRole(PortalRoles.TenantAdmin, PortalRoles.PlatformAdmin))
+            .AddPolicy(PortalPolicies.BusinessUser, p => p.RequireRole(PortalRoles.Member, PortalRoles.TenantAdmin, PortalRoles.PlatformAdmin));
+    }
+
+    private static void AddApi(IServiceCollection services)
+    {
+        services.AddProblemDetails();
+        services.AddExceptionHandler<ApiExceptionHandler>();
+        services.AddOpenApi("v1", o => o.AddDocumentTransformer<BearerSecurityTransformer>());
+    }
+
+    public static WebApplication UsePortal(this WebApplication app)
+    {
+        app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandlingPath = "/Error", CreateScopeForErrors = true });
+        if (!app.Environment.IsDevelopment())
+        {
+            app.UseHsts();
+        }
+
+        app.UseWhen(c => !ApiPaths.IsApi(c.Request.Path), b => b.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true));
+        app.UseWhen(c => ApiPaths.IsApi(c.Request.Path), b => b.UseStatusCodePages());
+
+        app.UseRequestLocalization(o =>
+        {
+            var cultures = PortalCultures.Supported.Select(c => new CultureInfo(c)).ToList();
+            o.DefaultRequestCulture = new RequestCulture(PortalCultures.Default);
+            o.SupportedCultures = cultures;
+            o.SupportedUICultures = cultures;
+            o.RequestCultureProviders = [new CookieRequestCultureProvider(), new AcceptLanguageHeaderRequestCultureProvider()];
+            o.FallBackToParentUICultures = true;
+            o.FallBackToParentCultures = true;
+        });
+
+        app.UseStaticFiles(new StaticFileOptions
+        {
+            FileProvider = new PhysicalFileProvider(Path.Combine(AppContext.BaseDirectory, "wwwroot-assets")),
+            RequestPath = "/assets",
+        });
+
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseMiddleware<CallerMiddleware>();
+        app.UseWhen(c => ApiPaths.IsApi(c.Request.Path), b => b.UseMiddleware<ApiRequestMeteringMiddleware>());
+        app.UseAntiforgery();
+
+        app.MapStaticAssets();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        app.MapAdditionalIdentityEndpoints();
+        app.MapCultureEndpoints();
+
+        app.MapOpenApi();
+        app.MapScalarApiReference("/api-reference", o => o.WithTitle("Portal API"));
+        app.MapHealthChecks("/health");
+        app.MapPortalApi();
+        return app;
+    }
+}
