@@ -28,7 +28,7 @@ public static class WebApplicationExtensions
         var services = builder.Services;
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices(o => o.SnackbarConfiguration.PositionClass = Defaults.Classes.Position.BottomRight);
-        services.AddLocalization();
+        services.AddLocalization(o => o.ResourcesPath = "Resources");
         services.AddHttpContextAccessor();
         services.AddDataProtection()
             .SetApplicationName("Portal")

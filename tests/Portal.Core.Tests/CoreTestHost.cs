@@ -1,0 +1,99 @@
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using Portal.Core;
+using Portal.Core.Accounts;
+using Portal.Core.Data;
+using Portal.Core.Quotas;
+using Portal.Core.Tenancy;
+
+namespace Portal.Core.Tests;
+
+/// <summary>The real core on a fresh SQLite file per test class, with a controllable clock.</summary>
+public sealed class CoreTestHost : IAsyncDisposable
+{
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), "portal-core-tests", Guid.NewGuid().ToString("N"));
+
+    private CoreTestHost(Dictionary<string, string?> settings)
+    {
+        Directory.CreateDirectory(_folder);
+        settings["ConnectionStrings:Portal"] = $"Data Source={Path.Combine(_folder, "portal.db")}";
+        settings["Portal:Email:PickupDirectory"] = Path.Combine(_folder, "mail");
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddDataProtection();
+        services.AddSingleton<TimeProvider>(Clock);
+        services.AddPortalCore(configuration, _folder);
+        Services = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
+    }
+
+    public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 11, 15, 12, 0, 0, TimeSpan.Zero));
+
+    public ServiceProvider Services { get; }
+
+    public static async Task<CoreTestHost> StartAsync(bool demo = false)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Portal:Demo:Seed"] = demo ? "true" : "false",
+            ["Portal:Demo:Password"] = "Portal!Demo1",
+        };
+        var host = new CoreTestHost(settings);
+        await host.Services.InitializePortalDatabaseAsync();
+        return host;
+    }
+
+    /// <summary>A DI scope acting as <paramref name="caller"/>.</summary>
+    public AsyncServiceScope ScopeFor(Caller? caller)
+    {
+        var scope = Services.CreateAsyncScope();
+        scope.ServiceProvider.GetRequiredService<TenantContext>().Set(caller);
+        return scope;
+    }
+
+    /// <summary>Creates a tenant on a new plan with the given limits, and a user in it.</summary>
+    public async Task<(Guid TenantId, Caller User)> CreateTenantAsync(
+        string slug, IReadOnlyDictionary<QuotaMetric, (long? Period, long? Daily)>? limits = null, string role = PortalRoles.Member)
+    {
+        await using var db = Services.GetRequiredService<SystemDbContextFactory>().CreateDbContext();
+        var plan = new QuotaPlan
+        {
+            Name = "plan-" + slug,
+            Limits = [.. (limits ?? new Dictionary<QuotaMetric, (long?, long?)>()).Select(l => new QuotaPlanLimit { Metric = l.Key, PeriodLimit = l.Value.Period, DailyLimit = l.Value.Daily })],
+        };
+        var tenant = new Tenant { Name = slug, Slug = slug, QuotaPlan = plan, CreatedAt = Clock.GetUtcNow() };
+        db.Tenants.Add(tenant);
+        await db.SaveChangesAsync();
+
+        await using var scope = Services.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>();
+        var user = new PortalUser { UserName = $"user@{slug}.test", Email = $"user@{slug}.test", EmailConfirmed = true, TenantId = tenant.Id };
+        var result = await users.CreateAsync(user, "Test!Pass1");
+        Assert.True(result.Succeeded, string.Join(" ", result.Errors.Select(e => e.Description)));
+        await users.AddToRoleAsync(user, role);
+        return (tenant.Id, new Caller(user.Id, tenant.Id, [role]));
+    }
+
+    public async Task<QuotaCounter?> CounterAsync(string scope, QuotaMetric metric, string period)
+    {
+        await using var db = Services.GetRequiredService<SystemDbContextFactory>().CreateDbContext();
+        return await db.QuotaCounters.AsNoTracking().SingleOrDefaultAsync(c => c.Scope == scope && c.Metric == metric && c.Period == period);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Services.DisposeAsync();
+        SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
