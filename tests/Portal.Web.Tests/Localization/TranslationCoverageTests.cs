@@ -1,0 +1,56 @@
+using System.Runtime.CompilerServices;
+using System.Text.RegularExpressions;
+using System.Xml.Linq;
+
+namespace Portal.Web.Tests.Localization;
+
+/// <summary>Every UI string the pages ask for has a Simplified Chinese translation, and no translation is orphaned.</summary>
+public sealed partial class TranslationCoverageTests
+{
+    private static string WebProject([CallerFilePath] string here = "") =>
+        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(here)!, "..", "..", "..", "src", "Portal.Web"));
+
+    private static HashSet<string> KeysUsedInUi() =>
+        [.. Directory.EnumerateFiles(Path.Combine(WebProject(), "Components"), "*.razor", SearchOption.AllDirectories)
+            .SelectMany(f => LocalizerKey().Matches(File.ReadAllText(f)).Select(m => Regex.Unescape(m.Groups[1].Value)))];
+
+    private static Dictionary<string, string> Translations() =>
+        XDocument.Load(Path.Combine(WebProject(), "Resources", "Localization", "SharedResource.zh-CN.resx"))
+            .Root!.Elements("data").ToDictionary(d => d.Attribute("name")!.Value, d => d.Element("value")!.Value);
+
+    [Fact]
+    public void Every_ui_string_has_a_chinese_translation()
+    {
+        var translations = Translations();
+        var missing = KeysUsedInUi().Where(k => !translations.ContainsKey(k)).Order(StringComparer.Ordinal).ToList();
+        Assert.True(missing.Count == 0, "Missing zh-CN translations:\n" + string.Join("\n", missing));
+        Assert.True(KeysUsedInUi().Count > 100);
+    }
+
+    [Fact]
+    public void Translations_keep_their_placeholders_and_are_not_left_in_english()
+    {
+        foreach (var (key, value) in Translations())
+        {
+            Assert.Equal(Placeholder().Matches(key).Select(m => m.Value).Order(), Placeholder().Matches(value).Select(m => m.Value).Order());
+            if (key.Any(char.IsLetter) && key.Length > 3)
+            {
+                Assert.True(value.Any(c => c >= '\u4e00' && c <= '\u9fff'), $"'{key}' is not translated: '{value}'");
+            }
+        }
+    }
+
+    [Fact]
+    public void No_translation_is_orphaned()
+    {
+        var used = KeysUsedInUi();
+        var orphans = Translations().Keys.Where(k => !used.Contains(k)).ToList();
+        Assert.True(orphans.Count == 0, "Unused zh-CN entries:\n" + string.Join("\n", orphans));
+    }
+
+    [GeneratedRegex("""L\["((?:[^"\\]|\\.)*)"[\],]""")]
+    private static partial Regex LocalizerKey();
+
+    [GeneratedRegex(@"\{\d+\}")]
+    private static partial Regex Placeholder();
+}

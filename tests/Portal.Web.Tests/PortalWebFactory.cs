@@ -1,0 +1,64 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Data.Sqlite;
+
+namespace Portal.Web.Tests;
+
+/// <summary>The real web host over a fresh SQLite file, with the demo tenants seeded and known API keys.</summary>
+public sealed class PortalWebFactory : WebApplicationFactory<Program>
+{
+    public const string Password = "Portal!Demo1";
+    public static readonly string HospitalAdminKey = "ptl_test-hospital-admin-0123456789abcdef";
+    public static readonly string HospitalMemberKey = "ptl_test-hospital-member-0123456789abcde";
+    public static readonly string BankAdminKey = "ptl_test-bank-admin-0123456789abcdefghi";
+    public static readonly string PlatformAdminKey = "ptl_test-platform-admin-0123456789abcdef";
+    public static readonly string StudentKey = "ptl_test-school-student-0123456789abcdef";
+
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), "portal-web-tests", Guid.NewGuid().ToString("N"));
+
+    public IDictionary<string, string?> Settings { get; } = new Dictionary<string, string?>();
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        Directory.CreateDirectory(_folder);
+        builder.UseEnvironment("Testing");
+        builder.UseSetting("ConnectionStrings:Portal", $"Data Source={Path.Combine(_folder, "portal.db")}");
+        builder.UseSetting("Portal:Storage:Root", Path.Combine(_folder, "storage"));
+        builder.UseSetting("Portal:Email:PickupDirectory", Path.Combine(_folder, "mail"));
+        builder.UseSetting("Portal:Demo:Seed", "true");
+        builder.UseSetting("Portal:Demo:Password", Password);
+        builder.UseSetting("Portal:Demo:ApiKeys:admin@hospital.demo", HospitalAdminKey);
+        builder.UseSetting("Portal:Demo:ApiKeys:member@hospital.demo", HospitalMemberKey);
+        builder.UseSetting("Portal:Demo:ApiKeys:admin@bank.demo", BankAdminKey);
+        builder.UseSetting("Portal:Demo:ApiKeys:admin@portal.local", PlatformAdminKey);
+        builder.UseSetting("Portal:Demo:ApiKeys:student@school.demo", StudentKey);
+        foreach (var (key, value) in Settings)
+        {
+            builder.UseSetting(key, value);
+        }
+    }
+
+    public HttpClient CreateApiClient(string? key)
+    {
+        var client = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        if (key is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
+        }
+
+        return client;
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
