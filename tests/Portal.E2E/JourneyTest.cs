@@ -1,0 +1,57 @@
+using System.Runtime.CompilerServices;
+
+namespace Portal.E2E;
+
+/// <summary>Base for journeys: a fresh browser context per test, helpers for Blazor Server, screenshots on failure.</summary>
+public abstract class JourneyTest(PortalAppFixture app) : IAsyncLifetime
+{
+    protected PortalAppFixture App { get; } = app;
+
+    protected IBrowserContext Context { get; private set; } = null!;
+
+    protected IPage Page { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Context = await App.Browser.NewContextAsync(new() { BaseURL = App.BaseUrl, Locale = "en-US", ViewportSize = new() { Width = 1366, Height = 900 } });
+        Context.SetDefaultTimeout(20_000);
+        Page = await Context.NewPageAsync();
+    }
+
+    public async Task DisposeAsync() => await Context.DisposeAsync();
+
+    /// <summary>Runs a journey and keeps a screenshot and the app log when it fails.</summary>
+    protected async Task JourneyAsync(Func<Task> steps, [CallerMemberName] string name = "")
+    {
+        try
+        {
+            await steps();
+        }
+        catch
+        {
+            await Page.ScreenshotAsync(new() { Path = Path.Combine(App.ScreenshotFolder, name + ".png"), FullPage = true });
+            await File.WriteAllTextAsync(Path.Combine(App.ScreenshotFolder, name + ".log"), App.AppLog());
+            throw;
+        }
+    }
+
+    /// <summary>Waits until the interactive circuit is up; clicks sent earlier would be lost.</summary>
+    protected async Task WaitInteractiveAsync() =>
+        await Page.Locator("[data-interactive=true]").WaitForAsync(new() { State = WaitForSelectorState.Attached });
+
+    protected async Task LogInAsync(string email, string password = PortalAppFixture.Password)
+    {
+        await Page.GotoAsync("/Account/Login");
+        await Page.FillAsync("#Input\\.Email", email);
+        await Page.FillAsync("#Input\\.Password", password);
+        await Page.ClickAsync("#login-submit");
+        await Page.WaitForURLAsync(u => !u.Contains("/Account/Login", StringComparison.Ordinal));
+        await WaitInteractiveAsync();
+    }
+
+    /// <summary>The input inside a MudBlazor field marked with data-testid.</summary>
+    protected ILocator Input(string testId) =>
+        Page.Locator($"input[data-testid={testId}], [data-testid={testId}] input").First;
+
+    protected ILocator ByTestId(string testId) => Page.Locator($"[data-testid={testId}]");
+}
