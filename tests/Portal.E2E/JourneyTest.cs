@@ -53,5 +53,15 @@ public abstract class JourneyTest(PortalAppFixture app) : IAsyncLifetime
     protected ILocator Input(string testId) =>
         Page.Locator($"input[data-testid={testId}], [data-testid={testId}] input").First;
 
+    /// <summary>Saves a screenshot for the documentation when PORTAL_DOC_SCREENSHOTS names a folder.</summary>
+    protected async Task DocScreenshotAsync(string name)
+    {
+        if (Environment.GetEnvironmentVariable("PORTAL_DOC_SCREENSHOTS") is { Length: > 0 } folder)
+        {
+            await Page.WaitForTimeoutAsync(500); // let progress bars finish animating
+            await Page.ScreenshotAsync(new() { Path = Path.Combine(folder, name + ".png") });
+        }
+    }
+
     protected ILocator ByTestId(string testId) => Page.Locator($"[data-testid={testId}]");
 }

@@ -25,6 +25,7 @@ public sealed class SignInJourneys(PortalAppFixture app) : JourneyTest(app)
 
             await Assertions.Expect(ByTestId("quota-bars")).ToBeVisibleAsync();
             await Assertions.Expect(ByTestId("tenant-name")).Not.ToBeEmptyAsync();
+            await DocScreenshotAsync("dashboard-" + email.Split('@')[0] + "-" + email.Split('@')[1].Split('.')[0]);
         });
 
     [Fact]
@@ -148,6 +149,7 @@ public sealed class CultureJourneys(PortalAppFixture app) : JourneyTest(app)
             await Assertions.Expect(Page.Locator("html")).ToHaveAttributeAsync("lang", "zh-CN");
             await Page.GotoAsync("/usage");
             await Assertions.Expect(Page.Locator("h4")).ToHaveTextAsync("我的用量");
+            await DocScreenshotAsync("usage-zh");
             await Page.GotoAsync("/Account/Login");
             await Assertions.Expect(Page.Locator("h1")).ToHaveTextAsync("登录");
         });
