@@ -154,3 +154,31 @@ public sealed class CultureJourneys(PortalAppFixture app) : JourneyTest(app)
             await Assertions.Expect(Page.Locator("h1")).ToHaveTextAsync("登录");
         });
 }
+
+[Collection(PortalCollection.Name)]
+public sealed class TwoFactorJourneys(PortalAppFixture app) : JourneyTest(app)
+{
+    [Fact]
+    public Task A_user_turns_on_an_authenticator_app_and_then_needs_its_code_to_sign_in() =>
+        JourneyAsync(async () =>
+        {
+            await LogInAsync("admin@school.demo");
+            await Page.GotoAsync("/Account/Manage/EnableAuthenticator");
+            await Assertions.Expect(Page.Locator("#authenticator-qr svg")).ToBeVisibleAsync();
+            var key = await Page.Locator("kbd").First.InnerTextAsync();
+            await Page.FillAsync("#Input\\.Code", Totp.Code(key, DateTimeOffset.UtcNow));
+            await Page.ClickAsync("button[type=submit]");
+            await Assertions.Expect(Page.GetByText("Your authenticator app has been verified.")).ToBeVisibleAsync();
+
+            await Context.ClearCookiesAsync();
+            await Page.GotoAsync("/Account/Login");
+            await Page.FillAsync("#Input\\.Email", "admin@school.demo");
+            await Page.FillAsync("#Input\\.Password", PortalAppFixture.Password);
+            await Page.ClickAsync("#login-submit");
+            await Assertions.Expect(Page).ToHaveURLAsync(new Regex("/Account/LoginWith2fa"));
+            await Page.FillAsync("#Input\\.TwoFactorCode", Totp.Code(key, DateTimeOffset.UtcNow));
+            await Page.ClickAsync("button[type=submit]");
+            await WaitInteractiveAsync();
+            await Assertions.Expect(ByTestId("welcome")).ToContainTextAsync("School Admin");
+        });
+}
