@@ -51,6 +51,8 @@ public sealed class PortalAppFixture : IAsyncLifetime
         _app.BeginErrorReadLine();
         await WaitUntilHealthyAsync();
 
+        // The suite runs beside the other test projects on 2 cores: give assertions the same patience as actions.
+        Assertions.SetDefaultExpectTimeout(20_000);
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new()
         {
