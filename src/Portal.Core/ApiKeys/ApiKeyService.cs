@@ -25,6 +25,13 @@ public sealed class ApiKeyService(IDbContextFactory<PortalDbContext> dbFactory, 
     public const string KeyPrefix = "ptl_";
     private const int PrefixLength = 12; // "ptl_" + 8 characters
 
+    /// <summary>The shortest acceptable key: the prefix plus 16 more characters.</summary>
+    public const int MinimumLength = PrefixLength + 16;
+
+    /// <summary>True when <paramref name="key"/> has the shape of a Portal key (says nothing of whether it exists).</summary>
+    public static bool IsWellFormed(string key) =>
+        key.StartsWith(KeyPrefix, StringComparison.Ordinal) && key.Length is >= MinimumLength and <= 200;
+
     public async Task<CreatedApiKey> CreateAsync(string name, CancellationToken cancellationToken = default)
     {
         name = name.Trim();
@@ -90,7 +97,7 @@ public sealed class ApiKeyService(IDbContextFactory<PortalDbContext> dbFactory, 
     /// </summary>
     public static async Task<ApiKeyIdentity?> VerifyAsync(PortalDbContext systemDb, string presented, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        if (!presented.StartsWith(KeyPrefix, StringComparison.Ordinal) || presented.Length < PrefixLength + 16 || presented.Length > 200)
+        if (!IsWellFormed(presented))
         {
             return null;
         }
@@ -121,8 +128,8 @@ public sealed class ApiKeyService(IDbContextFactory<PortalDbContext> dbFactory, 
 
     /// <summary>Stores a known key for a user (demo seeding and tests configure keys by value).</summary>
     internal static ApiKey FromKnownSecret(string secret, string name, string userId, Guid tenantId, DateTimeOffset now) =>
-        !secret.StartsWith(KeyPrefix, StringComparison.Ordinal) || secret.Length < PrefixLength + 16
-            ? throw new ArgumentException($"A configured API key must start with '{KeyPrefix}' and be at least {PrefixLength + 16} characters long.")
+        !IsWellFormed(secret)
+            ? throw new ArgumentException($"A configured API key must start with '{KeyPrefix}' and be {MinimumLength} to 200 characters long.")
             : new ApiKey
             {
                 TenantId = tenantId,

@@ -27,9 +27,9 @@ internal sealed class DemoOptionsValidator : IValidateOptions<DemoOptions>
 
         foreach (var (email, key) in options.ApiKeys)
         {
-            if (!key.StartsWith(ApiKeys.ApiKeyService.KeyPrefix, StringComparison.Ordinal) || key.Length < 28)
+            if (!ApiKeys.ApiKeyService.IsWellFormed(key))
             {
-                return ValidateOptionsResult.Fail($"Portal:Demo:ApiKeys:{email} must start with '{ApiKeys.ApiKeyService.KeyPrefix}' and be at least 28 characters long.");
+                return ValidateOptionsResult.Fail($"Portal:Demo:ApiKeys:{email} must start with '{ApiKeys.ApiKeyService.KeyPrefix}' and be {ApiKeys.ApiKeyService.MinimumLength} to 200 characters long.");
             }
         }
 

@@ -107,11 +107,12 @@ public sealed class QuotaService(
             .Where(c => scopes.Contains(c.Scope) && periods.Contains(c.Period))
             .ToListAsync(cancellationToken);
 
+        var limits = await LoadLimitsAsync(db, caller, null, cancellationToken);
         var tenantLines = new List<QuotaUsageLine>();
         var userLines = new List<QuotaUsageLine>();
         foreach (var metric in QuotaMetrics.All)
         {
-            var targets = await ResolveTargetsAsync(db, caller, metric, now, cancellationToken);
+            var targets = Targets(caller, metric, now, limits);
             tenantLines.Add(Line(metric, "tenant", targets, counters));
             userLines.Add(Line(metric, "user", targets, counters));
         }
@@ -128,19 +129,8 @@ public sealed class QuotaService(
             await using var tx = await systemDb.Database.BeginTransactionAsync(cancellationToken);
             await ApplyAsync(systemDb, r.Metric, r.Counters, r.Amount, 0, cancellationToken);
             systemDb.QuotaReservations.Remove(r);
-            systemDb.UsageRecords.Add(new UsageRecord
-            {
-                TenantId = r.TenantId,
-                UserId = r.UserId,
-                ApiKeyId = r.ApiKeyId,
-                Channel = r.ApiKeyId is null ? UsageChannel.Ui : UsageChannel.Api,
-                TemplateId = r.TemplateId,
-                Metric = r.Metric,
-                Amount = 0,
-                DurationMs = (long)(now - r.CreatedAt).TotalMilliseconds,
-                Outcome = UsageOutcome.Failed,
-                Timestamp = now,
-            });
+            systemDb.UsageRecords.Add(Usage(
+                r.TenantId, r.UserId, r.ApiKeyId, r.Metric, 0, r.TemplateId, (long)(now - r.CreatedAt).TotalMilliseconds, UsageOutcome.Failed, now));
             await systemDb.SaveChangesAsync(cancellationToken);
             await tx.CommitAsync(cancellationToken);
         }
@@ -189,18 +179,22 @@ public sealed class QuotaService(
         }
     }
 
-    private UsageRecord NewUsage(Caller caller, QuotaMetric metric, long amount, string? templateId, long durationMs, UsageOutcome outcome) => new()
+    private UsageRecord NewUsage(Caller caller, QuotaMetric metric, long amount, string? templateId, long durationMs, UsageOutcome outcome) =>
+        Usage(caller.TenantId, caller.UserId, caller.ApiKeyId, metric, amount, templateId, durationMs, outcome, clock.GetUtcNow());
+
+    private static UsageRecord Usage(
+        Guid tenantId, string userId, Guid? apiKeyId, QuotaMetric metric, long amount, string? templateId, long durationMs, UsageOutcome outcome, DateTimeOffset at) => new()
     {
-        TenantId = caller.TenantId,
-        UserId = caller.UserId,
-        ApiKeyId = caller.ApiKeyId,
-        Channel = caller.ApiKeyId is null ? UsageChannel.Ui : UsageChannel.Api,
+        TenantId = tenantId,
+        UserId = userId,
+        ApiKeyId = apiKeyId,
+        Channel = apiKeyId is null ? UsageChannel.Ui : UsageChannel.Api,
         TemplateId = templateId,
         Metric = metric,
         Amount = amount,
         DurationMs = durationMs,
         Outcome = outcome,
-        Timestamp = clock.GetUtcNow(),
+        Timestamp = at,
     };
 
     private Caller RequireCaller() =>
@@ -210,17 +204,31 @@ public sealed class QuotaService(
 
     private static string UserScope(string userId) => "user:" + userId;
 
-    private static async Task<List<Target>> ResolveTargetsAsync(
-        PortalDbContext db, Caller caller, QuotaMetric metric, DateTimeOffset now, CancellationToken ct)
+    private sealed record Limits(IReadOnlyList<QuotaPlanLimit> Plan, IReadOnlyList<UserQuotaLimit> User);
+
+    /// <summary>The caller's plan and user limits, for one metric or (null) all of them, in two queries.</summary>
+    private static async Task<Limits> LoadLimitsAsync(PortalDbContext db, Caller caller, QuotaMetric? metric, CancellationToken ct)
     {
-        var planLimit = await db.Tenants.AsNoTracking()
+        var plan = await db.Tenants.AsNoTracking()
             .Where(t => t.Id == caller.TenantId)
             .SelectMany(t => t.QuotaPlan!.Limits)
-            .Where(l => l.Metric == metric)
-            .SingleOrDefaultAsync(ct);
-        var userLimit = await db.UserQuotaLimits.AsNoTracking()
-            .SingleOrDefaultAsync(l => l.UserId == caller.UserId && l.Metric == metric, ct);
+            .Where(l => metric == null || l.Metric == metric)
+            .ToListAsync(ct);
+        var user = await db.UserQuotaLimits.AsNoTracking()
+            .Where(l => l.UserId == caller.UserId && (metric == null || l.Metric == metric))
+            .ToListAsync(ct);
+        return new Limits(plan, user);
+    }
 
+    private static async Task<List<Target>> ResolveTargetsAsync(
+        PortalDbContext db, Caller caller, QuotaMetric metric, DateTimeOffset now, CancellationToken ct) =>
+        Targets(caller, metric, now, await LoadLimitsAsync(db, caller, metric, ct));
+
+    /// <summary>The counters a reservation of <paramref name="metric"/> must fit in, each with its limit (null: unlimited).</summary>
+    private static List<Target> Targets(Caller caller, QuotaMetric metric, DateTimeOffset now, Limits limits)
+    {
+        var planLimit = limits.Plan.SingleOrDefault(l => l.Metric == metric);
+        var userLimit = limits.User.SingleOrDefault(l => l.Metric == metric);
         var tenant = TenantScope(caller.TenantId);
         var user = UserScope(caller.UserId);
         if (metric.IsRunningTotal())
@@ -247,7 +255,6 @@ public sealed class QuotaService(
 
     private static async Task EnsureCountersAsync(PortalDbContext db, Guid tenantId, QuotaMetric metric, List<Target> targets, CancellationToken ct)
     {
-        var keys = targets.Select(t => t.Scope + "@" + t.Period).ToList();
         var scopes = targets.Select(t => t.Scope).Distinct().ToList();
         var periods = targets.Select(t => t.Period).Distinct().ToList();
         var existing = await db.QuotaCounters.AsNoTracking()

@@ -29,7 +29,7 @@ public sealed class MemberValidationException(string message) : Exception(messag
 /// Lists and changes the members of the caller's own tenant (TenantAdmin). Each operation runs in its own DI scope so
 /// that Identity's stores get a fresh context carrying the same caller; the tenant filter keeps other tenants out.
 /// </summary>
-public sealed class MemberService(IServiceScopeFactory scopes, ITenantContext tenantContext, IAuditLog audit, TimeProvider clock)
+public sealed class MemberService(IServiceScopeFactory scopes, SystemDbContextFactory systemDb, ITenantContext tenantContext, IAuditLog audit, TimeProvider clock)
 {
     public async Task<IReadOnlyList<MemberSummary>> ListAsync(CancellationToken cancellationToken = default)
     {
@@ -37,15 +37,21 @@ public sealed class MemberService(IServiceScopeFactory scopes, ITenantContext te
         await using var scope = CallerScope(caller);
         var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
         var now = clock.GetUtcNow();
-        var users = await db.Users.AsNoTracking().ToListAsync(cancellationToken);
-        var roles = await (from ur in db.UserRoles
-                           join r in db.Roles on ur.RoleId equals r.Id
-                           select new { ur.UserId, r.Name }).ToListAsync(cancellationToken);
-        return [.. users
-            .Select(u => new MemberSummary(
-                u.Id, u.Email ?? u.UserName ?? u.Id, u.DisplayName,
-                roles.FirstOrDefault(r => r.UserId == u.Id)?.Name ?? PortalRoles.Member,
-                u.EmailConfirmed, u.LockoutEnd > now, u.CreatedAt))
+        // Start from the tenant-filtered users: Identity's role assignments carry no tenant of their own.
+        var rows = await (from u in db.Users.AsNoTracking()
+                          select new
+                          {
+                              User = u,
+                              Role = (from ur in db.UserRoles
+                                      join r in db.Roles on ur.RoleId equals r.Id
+                                      where ur.UserId == u.Id
+                                      select r.Name).FirstOrDefault(),
+                          }).ToListAsync(cancellationToken);
+        return [.. rows
+            .Select(x => new MemberSummary(
+                x.User.Id, x.User.Email ?? x.User.UserName ?? x.User.Id, x.User.DisplayName,
+                x.Role ?? PortalRoles.Member,
+                x.User.EmailConfirmed, x.User.LockoutEnd > now, x.User.CreatedAt))
             .OrderBy(m => m.Email, StringComparer.OrdinalIgnoreCase)];
     }
 
@@ -60,7 +66,7 @@ public sealed class MemberService(IServiceScopeFactory scopes, ITenantContext te
         await using var scope = CallerScope(caller);
         var users = scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>();
         var email = request.Email.Trim();
-        if (await users.FindByEmailAsync(email) is not null || await ExistsAnywhereAsync(email, cancellationToken))
+        if (await ExistsAnywhereAsync(email, cancellationToken))
         {
             throw new MemberValidationException($"An account for {email} already exists.");
         }
@@ -120,8 +126,6 @@ public sealed class MemberService(IServiceScopeFactory scopes, ITenantContext te
     private async Task<bool> ExistsAnywhereAsync(string email, CancellationToken cancellationToken)
     {
         // E-mail addresses are unique across the platform, so look beyond the caller's tenant (only a yes/no leaves here).
-        await using var scope = scopes.CreateAsyncScope();
-        var systemDb = scope.ServiceProvider.GetRequiredService<SystemDbContextFactory>();
         await using var db = systemDb.CreateDbContext();
         var normalized = email.ToUpperInvariant();
         return await db.Users.AnyAsync(u => u.NormalizedEmail == normalized, cancellationToken);

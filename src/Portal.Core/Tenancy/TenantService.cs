@@ -33,11 +33,12 @@ public sealed partial class TenantService(SystemDbContextFactory systemDb, ITena
         return [.. names.Order(StringComparer.Ordinal)];
     }
 
-    /// <summary>Creates a tenant (PlatformAdmin only).</summary>
-    public async Task<Tenant> CreateAsync(string name, string slug, string? planName, CancellationToken cancellationToken = default)
+    /// <summary>Creates a tenant (PlatformAdmin only); null <paramref name="planName"/> takes the default plan.</summary>
+    public async Task<TenantSummary> CreateAsync(string name, string slug, string? planName, CancellationToken cancellationToken = default)
     {
         RequirePlatformAdmin();
-        return await CreateCoreAsync(name, slug, planName, cancellationToken);
+        var (tenant, plan) = await CreateCoreAsync(name, slug, planName, cancellationToken);
+        return new TenantSummary(tenant.Id, tenant.Name, tenant.Slug, tenant.IsActive, plan, 0, tenant.CreatedAt);
     }
 
     /// <summary>Creates the tenant of a self-registering organisation on the default plan.</summary>
@@ -51,10 +52,10 @@ public sealed partial class TenantService(SystemDbContextFactory systemDb, ITena
             slug = $"{baseSlug}-{i}";
         }
 
-        return await CreateCoreAsync(name, slug, null, cancellationToken);
+        return (await CreateCoreAsync(name, slug, null, cancellationToken)).Tenant;
     }
 
-    private async Task<Tenant> CreateCoreAsync(string name, string slug, string? planName, CancellationToken cancellationToken)
+    private async Task<(Tenant Tenant, string Plan)> CreateCoreAsync(string name, string slug, string? planName, CancellationToken cancellationToken)
     {
         name = name.Trim();
         slug = slug.Trim().ToLowerInvariant();
@@ -81,7 +82,7 @@ public sealed partial class TenantService(SystemDbContextFactory systemDb, ITena
         db.Tenants.Add(tenant);
         await db.SaveChangesAsync(cancellationToken);
         await audit.WriteAsync(tenant.Id, "tenant.created", slug, after: $"name={name}; plan={plan.Name}", cancellationToken: cancellationToken);
-        return tenant;
+        return (tenant, plan.Name);
     }
 
     public static string Slugify(string name)

@@ -59,7 +59,7 @@ internal sealed partial class ApiExceptionHandler(IProblemDetailsService problem
             Status = StatusCodes.Status429TooManyRequests,
             Title = "Quota exceeded",
             Detail = denial.ResetsAt is { } at
-                ? $"The {denial.Scope} {denial.Period}ly limit of {denial.Limit} for {denial.Metric} is reached ({denial.Remaining} remaining, {denial.Requested} requested). It resets at {at:O}."
+                ? $"The {denial.Scope} {(denial.Period == "day" ? "daily" : "monthly")} limit of {denial.Limit} for {denial.Metric} is reached ({denial.Remaining} remaining, {denial.Requested} requested). It resets at {at:O}."
                 : $"The {denial.Scope} limit of {denial.Limit} for {denial.Metric} is reached ({denial.Remaining} remaining, {denial.Requested} requested). Free some first.",
         };
         problem.Extensions["metric"] = denial.Metric.ToString();

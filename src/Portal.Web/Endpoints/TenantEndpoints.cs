@@ -22,9 +22,8 @@ internal static class TenantEndpoints
     {
         try
         {
-            var t = await service.CreateAsync(request.Name ?? string.Empty, request.Slug ?? string.Empty, request.Plan, ct);
-            var plan = request.Plan ?? "default";
-            return TypedResults.Created($"{ApiPaths.V1}/admin/tenants/{t.Id}", new TenantSummary(t.Id, t.Name, t.Slug, t.IsActive, plan, 0, t.CreatedAt));
+            var created = await service.CreateAsync(request.Name ?? string.Empty, request.Slug ?? string.Empty, request.Plan, ct);
+            return TypedResults.Created($"{ApiPaths.V1}/admin/tenants/{created.Id}", created);
         }
         catch (TenantValidationException e)
         {

@@ -10,30 +10,26 @@ using Portal.Core.Tenancy;
 namespace Portal.Core.Tests.Tenancy;
 
 /// <summary>Tries to cross tenants through the DbContext and the services; every attempt must fail.</summary>
-public sealed class TenantIsolationTests : IAsyncLifetime
+public sealed class TenantIsolationTests : CoreHostTest
 {
-    private CoreTestHost _host = null!;
     private Caller _alice = null!;
     private Caller _bob = null!;
 
-    public async Task InitializeAsync()
+    protected override async Task ArrangeAsync()
     {
-        _host = await CoreTestHost.StartAsync();
-        (_, _alice) = await _host.CreateTenantAsync("alpha", role: PortalRoles.TenantAdmin);
-        (_, _bob) = await _host.CreateTenantAsync("beta", role: PortalRoles.TenantAdmin);
+        (_, _alice) = await Host.CreateTenantAsync("alpha", role: PortalRoles.TenantAdmin);
+        (_, _bob) = await Host.CreateTenantAsync("beta", role: PortalRoles.TenantAdmin);
     }
-
-    public async Task DisposeAsync() => await _host.DisposeAsync();
 
     [Fact]
     public async Task Queries_see_only_the_callers_tenant()
     {
-        await using (var scope = _host.ScopeFor(_alice))
+        await using (var scope = Host.ScopeFor(_alice))
         {
             await scope.ServiceProvider.GetRequiredService<ApiKeyService>().CreateAsync("alice key");
         }
 
-        await using (var scope = _host.ScopeFor(_bob))
+        await using (var scope = Host.ScopeFor(_bob))
         {
             var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
             Assert.Empty(await db.ApiKeys.ToListAsync());
@@ -42,7 +38,7 @@ public sealed class TenantIsolationTests : IAsyncLifetime
             Assert.Single(await db.Users.ToListAsync());
         }
 
-        await using (var scope = _host.ScopeFor(_alice))
+        await using (var scope = Host.ScopeFor(_alice))
         {
             var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
             Assert.Single(await db.ApiKeys.ToListAsync());
@@ -52,7 +48,7 @@ public sealed class TenantIsolationTests : IAsyncLifetime
     [Fact]
     public async Task Writing_a_row_into_another_tenant_is_refused()
     {
-        await using var scope = _host.ScopeFor(_bob);
+        await using var scope = Host.ScopeFor(_bob);
         var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
         db.ApiKeys.Add(new ApiKey { TenantId = _alice.TenantId, UserId = _alice.UserId, Name = "planted", Prefix = "ptl_xxxxxxxx", SecretHash = new string('0', 64) });
         await Assert.ThrowsAsync<TenantAccessException>(() => db.SaveChangesAsync());
@@ -61,12 +57,12 @@ public sealed class TenantIsolationTests : IAsyncLifetime
     [Fact]
     public async Task Moving_a_row_to_another_tenant_is_refused()
     {
-        await using (var scope = _host.ScopeFor(_bob))
+        await using (var scope = Host.ScopeFor(_bob))
         {
             await scope.ServiceProvider.GetRequiredService<ApiKeyService>().CreateAsync("bob key");
         }
 
-        await using var s = _host.ScopeFor(_bob);
+        await using var s = Host.ScopeFor(_bob);
         var db = s.ServiceProvider.GetRequiredService<PortalDbContext>();
         var key = await db.ApiKeys.SingleAsync();
         key.TenantId = _alice.TenantId;
@@ -76,7 +72,7 @@ public sealed class TenantIsolationTests : IAsyncLifetime
     [Fact]
     public async Task New_rows_are_stamped_with_the_callers_tenant()
     {
-        await using var scope = _host.ScopeFor(_alice);
+        await using var scope = Host.ScopeFor(_alice);
         var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
         var limit = new UserQuotaLimit { UserId = _alice.UserId, Metric = QuotaMetric.Requests, PeriodLimit = 5 };
         db.UserQuotaLimits.Add(limit);
@@ -87,7 +83,7 @@ public sealed class TenantIsolationTests : IAsyncLifetime
     [Fact]
     public async Task Tenant_data_cannot_be_written_anonymously()
     {
-        await using var scope = _host.ScopeFor(null);
+        await using var scope = Host.ScopeFor(null);
         var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
         db.UserQuotaLimits.Add(new UserQuotaLimit { TenantId = _alice.TenantId, UserId = _alice.UserId, Metric = QuotaMetric.Requests });
         await Assert.ThrowsAsync<TenantAccessException>(() => db.SaveChangesAsync());
@@ -97,13 +93,13 @@ public sealed class TenantIsolationTests : IAsyncLifetime
     [Fact]
     public async Task A_tenant_admin_cannot_change_or_see_members_of_another_tenant()
     {
-        await using var scope = _host.ScopeFor(_bob);
+        await using var scope = Host.ScopeFor(_bob);
         var members = scope.ServiceProvider.GetRequiredService<MemberService>();
         var e = await Assert.ThrowsAsync<MemberValidationException>(() => members.ChangeRoleAsync(_alice.UserId, PortalRoles.Student));
         Assert.Contains("No such member", e.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(await members.ListAsync(), m => m.UserId == _alice.UserId);
 
-        await using var check = _host.Services.CreateAsyncScope();
+        await using var check = Host.Services.CreateAsyncScope();
         var users = check.ServiceProvider.GetRequiredService<UserManager<PortalUser>>();
         Assert.Equal([PortalRoles.TenantAdmin], await users.GetRolesAsync((await users.FindByIdAsync(_alice.UserId))!));
     }
@@ -111,11 +107,11 @@ public sealed class TenantIsolationTests : IAsyncLifetime
     [Fact]
     public async Task A_user_of_another_tenant_cannot_be_updated_through_identity()
     {
-        await using var scope = _host.ScopeFor(_bob);
+        await using var scope = Host.ScopeFor(_bob);
         var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
         Assert.Null(await db.Users.SingleOrDefaultAsync(u => u.Id == _alice.UserId));
 
-        await using var system = _host.Services.GetRequiredService<SystemDbContextFactory>().CreateDbContext();
+        await using var system = Host.Services.GetRequiredService<SystemDbContextFactory>().CreateDbContext();
         var alice = await system.Users.AsNoTracking().SingleAsync(u => u.Id == _alice.UserId);
         alice.DisplayName = "hijacked";
         db.Users.Update(alice);
@@ -126,17 +122,17 @@ public sealed class TenantIsolationTests : IAsyncLifetime
     public async Task Revoking_another_tenants_key_finds_nothing()
     {
         Guid aliceKey;
-        await using (var scope = _host.ScopeFor(_alice))
+        await using (var scope = Host.ScopeFor(_alice))
         {
             aliceKey = (await scope.ServiceProvider.GetRequiredService<ApiKeyService>().CreateAsync("alice")).Id;
         }
 
-        await using (var scope = _host.ScopeFor(_bob))
+        await using (var scope = Host.ScopeFor(_bob))
         {
             Assert.False(await scope.ServiceProvider.GetRequiredService<ApiKeyService>().RevokeAsync(aliceKey));
         }
 
-        await using (var scope = _host.ScopeFor(_alice))
+        await using (var scope = Host.ScopeFor(_alice))
         {
             Assert.True((await scope.ServiceProvider.GetRequiredService<ApiKeyService>().ListMineAsync()).Single().IsActive);
         }
@@ -145,7 +141,7 @@ public sealed class TenantIsolationTests : IAsyncLifetime
     [Fact]
     public async Task Only_platform_admins_create_tenants()
     {
-        await using var scope = _host.ScopeFor(_alice);
+        await using var scope = Host.ScopeFor(_alice);
         await Assert.ThrowsAsync<UnauthorizedAccessException>(() =>
             scope.ServiceProvider.GetRequiredService<TenantService>().CreateAsync("Evil", "evil", null));
     }

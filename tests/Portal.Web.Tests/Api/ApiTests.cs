@@ -15,6 +15,14 @@ public sealed class ApiTests(PortalWebFactory factory) : IClassFixture<PortalWeb
     private static async Task<JsonElement> JsonAsync(HttpResponseMessage response) =>
         JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
 
+    /// <summary>Asserts an RFC 7807 answer with <paramref name="status"/> and returns its body.</summary>
+    private static async Task<JsonElement> AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status)
+    {
+        Assert.Equal(status, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        return await JsonAsync(response);
+    }
+
     private async Task<string> UserIdAsync(string email)
     {
         await using var scope = factory.Services.CreateAsyncScope();
@@ -61,8 +69,7 @@ public sealed class ApiTests(PortalWebFactory factory) : IClassFixture<PortalWeb
         }
 
         var response = await client.GetAsync("/api/v1/me");
-        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        await AssertProblemAsync(response, HttpStatusCode.Unauthorized);
         Assert.Contains(detail, (await JsonAsync(response)).GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 
@@ -109,8 +116,7 @@ public sealed class ApiTests(PortalWebFactory factory) : IClassFixture<PortalWeb
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/v1/me")).StatusCode);
         var refused = await client.GetAsync("/api/v1/me");
 
-        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
-        Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+        await AssertProblemAsync(refused, HttpStatusCode.TooManyRequests);
         Assert.True(refused.Headers.RetryAfter?.Delta > TimeSpan.Zero);
         var problem = await JsonAsync(refused);
         Assert.Equal("Requests", problem.GetProperty("metric").GetString());
@@ -125,8 +131,7 @@ public sealed class ApiTests(PortalWebFactory factory) : IClassFixture<PortalWeb
     {
         var member = factory.CreateApiClient(PortalWebFactory.HospitalMemberKey);
         var response = await member.GetAsync("/api/v1/members");
-        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        await AssertProblemAsync(response, HttpStatusCode.Forbidden);
         Assert.Equal(HttpStatusCode.Forbidden, (await member.GetAsync("/api/v1/admin/tenants")).StatusCode);
     }
 
@@ -186,12 +191,10 @@ public sealed class ApiTests(PortalWebFactory factory) : IClassFixture<PortalWeb
     {
         var client = factory.CreateApiClient(PortalWebFactory.HospitalAdminKey);
         var missing = await client.GetAsync("/api/v1/no-such-thing");
-        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
-        Assert.Equal("application/problem+json", missing.Content.Headers.ContentType?.MediaType);
+        await AssertProblemAsync(missing, HttpStatusCode.NotFound);
 
         var malformed = await client.PostAsync("/api/v1/api-keys", new StringContent("{not json", System.Text.Encoding.UTF8, "application/json"));
-        Assert.Equal(HttpStatusCode.BadRequest, malformed.StatusCode);
-        Assert.Equal("application/problem+json", malformed.Content.Headers.ContentType?.MediaType);
+        await AssertProblemAsync(malformed, HttpStatusCode.BadRequest);
         Assert.DoesNotContain("   at ", await malformed.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 

@@ -11,7 +11,10 @@ public sealed partial class TranslationCoverageTests
         Path.GetFullPath(Path.Combine(Path.GetDirectoryName(here)!, "..", "..", "..", "src", "Portal.Web"));
 
     private static HashSet<string> KeysUsedInUi() =>
-        [.. Directory.EnumerateFiles(Path.Combine(WebProject(), "Components"), "*.razor", SearchOption.AllDirectories)
+        [.. Directory.EnumerateFiles(WebProject(), "*.*", SearchOption.AllDirectories)
+            .Where(f => f.EndsWith(".razor", StringComparison.Ordinal) || f.EndsWith(".cs", StringComparison.Ordinal))
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
+                && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
             .SelectMany(f => LocalizerKey().Matches(File.ReadAllText(f)).Select(m => Regex.Unescape(m.Groups[1].Value)))];
 
     private static Dictionary<string, string> Translations() =>
