@@ -86,7 +86,9 @@ public static class WebApplicationExtensions
             app.UseHsts();
         }
 
-        app.UseWhen(c => !ApiPaths.IsApi(c.Request.Path), b => b.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true));
+        // Pages get the "not found" page; API answers get problem details from the inner handler, which writes a body
+        // first so the page re-execution leaves them alone. (Re-execution must sit in the main pipeline to re-route.)
+        app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
         app.UseWhen(c => ApiPaths.IsApi(c.Request.Path), b => b.UseStatusCodePages());
 
         app.UseRequestLocalization(o =>

@@ -210,6 +210,15 @@ public sealed class ApiTests(PortalWebFactory factory) : IClassFixture<PortalWeb
     }
 
     [Fact]
+    public async Task Unknown_pages_answer_404_with_the_not_found_page()
+    {
+        var response = await factory.CreateClient().GetAsync("/no-such-page");
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("There is nothing at this address.", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Pages_need_sign_in_and_redirect_to_the_login_page()
     {
         var client = factory.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
