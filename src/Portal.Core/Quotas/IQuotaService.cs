@@ -18,7 +18,8 @@ public interface IQuotaService
 }
 
 /// <summary>Consumption of one metric in one scope.</summary>
-public sealed record QuotaUsageLine(QuotaMetric Metric, long Used, long? Limit, long? DailyUsed, long? DailyLimit, DateTimeOffset? ResetsAt)
+public sealed record QuotaUsageLine(
+    QuotaMetric Metric, long Used, long? Limit, long? DailyUsed, long? DailyLimit, DateTimeOffset? ResetsAt, DateTimeOffset? DailyResetsAt = null)
 {
     public long? Remaining => Limit is { } l ? Math.Max(0, l - Used) : null;
 
@@ -30,20 +31,35 @@ public sealed record QuotaUsageLine(QuotaMetric Metric, long Used, long? Limit, 
 public sealed record QuotaStatus(IReadOnlyList<QuotaUsageLine> Tenant, IReadOnlyList<QuotaUsageLine> User)
 {
     /// <summary>The most that can still be reserved for <paramref name="metric"/> (tightest of tenant and user), or null when unlimited.</summary>
-    public long? RemainingFor(QuotaMetric metric)
+    public long? RemainingFor(QuotaMetric metric) => HeadroomFor(metric).Remaining;
+
+    /// <summary>What can still be reserved for <paramref name="metric"/>, and when the binding limit resets.</summary>
+    public QuotaHeadroom HeadroomFor(QuotaMetric metric)
     {
-        long? remaining = null;
+        QuotaHeadroom tightest = new(null, null);
         foreach (var line in Tenant.Concat(User).Where(l => l.Metric == metric))
         {
-            foreach (var r in new[] { line.Remaining, line.DailyLimit is { } d ? Math.Max(0, d - (line.DailyUsed ?? 0)) : (long?)null })
+            Consider(line.Remaining, line.ResetsAt);
+            if (line.DailyLimit is { } daily)
             {
-                if (r is { } v)
-                {
-                    remaining = remaining is { } cur ? Math.Min(cur, v) : v;
-                }
+                Consider(Math.Max(0, daily - (line.DailyUsed ?? 0)), line.DailyResetsAt);
             }
         }
 
-        return remaining;
+        return tightest;
+
+        void Consider(long? remaining, DateTimeOffset? resetsAt)
+        {
+            if (remaining is { } r && (tightest.Remaining is not { } cur || r < cur))
+            {
+                tightest = new QuotaHeadroom(r, resetsAt);
+            }
+        }
     }
+}
+
+/// <summary>What can still be reserved of one metric (null: unlimited) and when the limit that binds resets.</summary>
+public sealed record QuotaHeadroom(long? Remaining, DateTimeOffset? ResetsAt)
+{
+    public bool Allows(long amount) => Remaining is not { } r || amount <= r;
 }

@@ -289,6 +289,7 @@ public sealed class QuotaService(
             main.Limit,
             daily is null ? null : Used(daily),
             daily?.Limit,
-            main.ResetsAt);
+            main.ResetsAt,
+            daily?.ResetsAt);
     }
 }
