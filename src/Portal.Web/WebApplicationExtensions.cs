@@ -120,7 +120,17 @@ public static class WebApplicationExtensions
         app.MapCultureEndpoints();
 
         app.MapOpenApi();
-        app.MapScalarApiReference("/api-reference", o => o.WithTitle("Portal API"));
+        app.MapScalarApiReference("/api-reference", o =>
+        {
+            // Self-hosted and offline: no cloud features, no telemetry, no fonts from a CDN.
+            o.Title = "Portal API";
+            o.ShowDeveloperTools = DeveloperToolsVisibility.Never;
+            o.Agent = new ScalarAgentOptions { Disabled = true };
+            o.Mcp = new ScalarMcpOptions { Disabled = true };
+            o.Telemetry = false;
+            o.DefaultFonts = false;
+            o.HideClientButton = true;
+        });
         app.MapHealthChecks("/health");
         app.MapPortalApi();
         return app;

@@ -41,6 +41,16 @@ public sealed class PageTour(PortalAppFixture app) : JourneyTest(app)
             }
         }, $"{nameof(Every_page_renders_without_errors)}-{culture}");
 
+    [Fact]
+    public Task The_api_reference_renders_offline_with_the_portal_endpoints() =>
+        JourneyAsync(async () =>
+        {
+            await Page.GotoAsync("/api-reference");
+            await Assertions.Expect(Page.GetByText("Portal API").First).ToBeVisibleAsync();
+            await Assertions.Expect(Page.GetByText("/api/v1/me").First).ToBeAttachedAsync();
+            await DocScreenshotAsync("api-reference");
+        });
+
     private async Task VisitAsync(string path, string culture)
     {
         var response = await Page.GotoAsync(path);
