@@ -1,0 +1,113 @@
+using System.Globalization;
+using System.Text.Json.Serialization;
+
+namespace Portal.Core.Templates;
+
+/// <summary>Text in English and Simplified Chinese (<c>{"en": "…", "zh-CN": "…"}</c>).</summary>
+public sealed record LocalizedText(
+    [property: JsonPropertyName("en")] string En,
+    [property: JsonPropertyName("zh-CN")] string ZhCn)
+{
+    /// <summary>The text for the current UI culture.</summary>
+    public string Current => CultureInfo.CurrentUICulture.Name.StartsWith("zh", StringComparison.OrdinalIgnoreCase) ? ZhCn : En;
+
+    public override string ToString() => Current;
+}
+
+/// <summary>How an input column is typed.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<InputType>))]
+public enum InputType
+{
+    /// <summary>A real number.</summary>
+    [JsonStringEnumMemberName("number")] Number,
+    /// <summary>A whole number.</summary>
+    [JsonStringEnumMemberName("integer")] Integer,
+    /// <summary>One of a fixed set of values.</summary>
+    [JsonStringEnumMemberName("category")] Category,
+}
+
+/// <summary>One input column of a template: the data set's own column name and its rules.</summary>
+public sealed record InputColumn
+{
+    public required string Name { get; init; }
+
+    public required InputType Type { get; init; }
+
+    public string? Unit { get; init; }
+
+    /// <summary>Smallest allowed value (numbers).</summary>
+    public double? Min { get; init; }
+
+    /// <summary>Largest allowed value (numbers).</summary>
+    public double? Max { get; init; }
+
+    /// <summary>Allowed values (categories).</summary>
+    public IReadOnlyList<string>? Categories { get; init; }
+
+    public required LocalizedText Description { get; init; }
+
+    /// <summary>The typical value (training median or mode): what explanations substitute to measure a feature's effect.</summary>
+    public required string Baseline { get; init; }
+}
+
+/// <summary>What a template predicts.</summary>
+public sealed record TemplateOutput
+{
+    /// <summary>The label column in the data set (e.g. <c>diagnosis</c>); when present in an upload, runs are evaluated.</summary>
+    public required string LabelColumn { get; init; }
+
+    /// <summary>Classification: the label whose probability is reported (e.g. <c>M</c>).</summary>
+    public string? PositiveLabel { get; init; }
+
+    /// <summary>Classification: the other label (e.g. <c>B</c>).</summary>
+    public string? NegativeLabel { get; init; }
+
+    /// <summary>Classification: display names of the labels.</summary>
+    public IReadOnlyDictionary<string, LocalizedText>? LabelNames { get; init; }
+
+    /// <summary>
+    /// Classification from a numeric label column: the positive label applies when the value is below this (e.g. G3 &lt; 10
+    /// means <c>fail</c>); null when the column holds the label names themselves.
+    /// </summary>
+    public double? PositiveBelow { get; init; }
+
+    /// <summary>Regression: what the value is and its unit.</summary>
+    public LocalizedText? ValueName { get; init; }
+
+    public string? Unit { get; init; }
+}
+
+/// <summary>The kinds of template; assistant kinds come with the assistant feature.</summary>
+public static class TemplateKinds
+{
+    public const string TabularClassification = "tabular-classification";
+    public const string TabularRegression = "tabular-regression";
+
+    public static bool IsTabular(string kind) => kind is TabularClassification or TabularRegression;
+}
+
+/// <summary>A pack's <c>template.json</c>.</summary>
+public sealed record TemplateManifest
+{
+    public required string Id { get; init; }
+
+    /// <summary><c>medical</c>, <c>finance</c> or <c>education</c>.</summary>
+    public required string Industry { get; init; }
+
+    public required string Kind { get; init; }
+
+    /// <summary>Bumped whenever the model is retrained; travels with every result.</summary>
+    public required string ModelVersion { get; init; }
+
+    public required LocalizedText Title { get; init; }
+
+    public required LocalizedText Description { get; init; }
+
+    public required LocalizedText Disclaimer { get; init; }
+
+    public required IReadOnlyList<InputColumn> Inputs { get; init; }
+
+    public required TemplateOutput Output { get; init; }
+
+    public bool IsClassification => Kind == TemplateKinds.TabularClassification;
+}
