@@ -80,6 +80,9 @@ public static class WebApplicationExtensions
 
     public static WebApplication UsePortal(this WebApplication app)
     {
+        // Load the template packs and their models now, so a refused pack is reported at start-up.
+        _ = app.Services.GetRequiredService<Portal.Core.Templates.ITemplateCatalog>();
+
         app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandlingPath = "/Error", CreateScopeForErrors = true });
         if (!app.Environment.IsDevelopment())
         {

@@ -15,6 +15,7 @@ public static class PortalApi
             .ProducesProblem(StatusCodes.Status429TooManyRequests);
 
         v1.MapMeEndpoints();
+        v1.MapTemplateEndpoints();
         v1.MapApiKeyEndpoints();
         v1.MapMemberEndpoints();
         v1.MapTenantEndpoints();

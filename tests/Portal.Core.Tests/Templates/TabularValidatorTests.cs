@@ -1,0 +1,84 @@
+using System.Text.Json;
+using Portal.Core.Templates;
+
+namespace Portal.Core.Tests.Templates;
+
+public sealed class TabularValidatorTests
+{
+    private static readonly TemplateManifest Manifest = new()
+    {
+        Id = "test-template",
+        Industry = "finance",
+        Kind = TemplateKinds.TabularClassification,
+        ModelVersion = "1.test",
+        Title = new("t", "t"),
+        Description = new("d", "d"),
+        Disclaimer = new("x", "x"),
+        Output = new TemplateOutput { LabelColumn = "y", PositiveLabel = "bad", NegativeLabel = "good" },
+        Inputs =
+        [
+            new InputColumn { Name = "amount", Type = InputType.Number, Min = 0, Max = 1000, Unit = "DM", Description = new("a", "a"), Baseline = "10" },
+            new InputColumn { Name = "months", Type = InputType.Integer, Min = 1, Max = 72, Description = new("m", "m"), Baseline = "12" },
+            new InputColumn { Name = "housing", Type = InputType.Category, Categories = ["own", "rent"], Description = new("h", "h"), Baseline = "own" },
+        ],
+    };
+
+    private static Dictionary<string, object?> Row(object? amount, object? months, object? housing) =>
+        new() { ["amount"] = amount, ["months"] = months, ["housing"] = housing };
+
+    [Fact]
+    public void Valid_rows_become_typed_columns_in_input_order()
+    {
+        var result = TabularValidator.Validate(Manifest, [Row("12.5", "6", "rent"), Row(999, 72, "OWN")]);
+
+        Assert.True(result.IsValid);
+        Assert.Equal([12.5f, 999f], result.Batch.Numbers(0));
+        Assert.Equal([6f, 72f], result.Batch.Numbers(1));
+        Assert.Equal(["rent", "own"], result.Batch.Categories(2)); // categories match case-insensitively, stored as declared
+        Assert.Equal([0, 1], result.ValidRows);
+    }
+
+    [Fact]
+    public void Every_bad_cell_is_reported_with_row_column_and_reason_and_valid_rows_are_kept()
+    {
+        var result = TabularValidator.Validate(Manifest,
+        [
+            Row("abc", "6", "rent"),
+            Row("5", "6.5", "castle"),
+            Row("-1", null, " "),
+            Row("7", "12", "own"),
+            Row("NaN", "1e2", "rent"),
+        ]);
+
+        Assert.Equal([3], result.ValidRows);
+        Assert.Equal(1, result.Batch.Count);
+        Assert.Equal(
+        [
+            (1, "amount", "'abc' is not a number"),
+            (2, "months", "6.5 is not a whole number"),
+            (2, "housing", "'castle' is not one of: own, rent"),
+            (3, "amount", "-1 is outside the allowed range 0 to 1000 DM"),
+            (3, "months", "is missing"),
+            (3, "housing", "is missing"),
+            (5, "amount", "'NaN' is not a number"),
+            (5, "months", "1e2 is outside the allowed range 1 to 72"),
+        ], result.Errors.Select(e => (e.Row, e.Column, e.Message)));
+    }
+
+    [Fact]
+    public void Column_names_match_ignoring_case_and_spaces_and_json_values_are_read()
+    {
+        var json = JsonDocument.Parse("""{" Amount ": 3, "MONTHS": "4", "housing": "own", "extra": true}""").RootElement;
+        var row = json.EnumerateObject().ToDictionary(p => p.Name, p => (object?)p.Value);
+        var result = TabularValidator.Validate(Manifest, [row]);
+        Assert.True(result.IsValid, string.Join("; ", result.Errors));
+        Assert.Equal(3f, result.Batch.Numbers(0)[0]);
+    }
+
+    [Fact]
+    public void Hostile_text_is_shortened_in_messages()
+    {
+        var result = TabularValidator.Validate(Manifest, [Row(new string('x', 5000), "1", "own")]);
+        Assert.True(result.Errors.Single().Message.Length < 80);
+    }
+}
