@@ -121,6 +121,7 @@ public static class WebApplicationExtensions
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         app.MapAdditionalIdentityEndpoints();
         app.MapCultureEndpoints();
+        app.MapTemplateDownloads();
 
         app.MapOpenApi();
         app.MapScalarApiReference("/api-reference", o =>

@@ -35,6 +35,8 @@ internal static class TemplateEndpoints
             .WithName("ListTemplates").WithSummary("The solution templates: id, industry, kind, titles, headline validation metrics");
         templates.MapGet("/{id}", GetAsync)
             .WithName("GetTemplate").WithSummary("A template's manifest (input schema, output) and model card");
+        templates.MapGet("/{id}/sample", (string id, ITemplateCatalog catalog) => Sample(id, catalog))
+            .WithName("GetTemplateSample").WithSummary("The template's sample input file (CSV with the data set's own columns)");
         templates.MapPost("/{id}/predict", PredictAsync)
             .WithName("Predict")
             .WithSummary($"Score up to {TabularPredictionService.MaxRows} rows; ?explain=true adds each input's contribution")
@@ -42,6 +44,17 @@ internal static class TemplateEndpoints
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
     }
+
+    /// <summary>The browser's download link for the sample file (cookie-authenticated, outside the API).</summary>
+    public static void MapTemplateDownloads(this IEndpointRouteBuilder app) =>
+        app.MapGet("/templates/{id}/sample.csv", (string id, ITemplateCatalog catalog) => Sample(id, catalog))
+            .RequireAuthorization(PortalPolicies.BusinessUser)
+            .ExcludeFromDescription();
+
+    private static IResult Sample(string id, ITemplateCatalog catalog) =>
+        catalog.Find(id) is { } pack && File.Exists(pack.SamplePath)
+            ? TypedResults.PhysicalFile(pack.SamplePath, "text/csv", $"{pack.Id}-sample.csv")
+            : NotFound(id);
 
     private static TemplateSummary Summary(TemplatePack p) =>
         new(p.Id, p.Manifest.Industry, p.Manifest.Kind, p.Manifest.Title, p.Manifest.Description, p.Manifest.ModelVersion, p.Card?.Data.Name, p.Card?.Validation);
