@@ -101,6 +101,7 @@ internal sealed class TemplateTrainer(TemplateSpec spec, string dataRoot, string
             Validation = metrics,
             Comparisons = [.. spec.Comparisons.Select(c => Compare(c, table, features, inputs, train, validation, validationRows, Evaluate))],
             Calibration = Classification ? Calibrate(actualPositive, scores) : [],
+            ValidationPoints = Classification ? [] : [.. actualValue.Select((a, i) => new PredictionPoint(a, Math.Round(scores[i], 2)))],
             Importance = Importance(onnx, manifest, validationRows, Evaluate),
             OnnxParityMaxAbsDiff = parity,
             HowObtained =

@@ -47,5 +47,9 @@ public sealed class TemplateJourneys(PortalAppFixture app) : JourneyTest(app)
             await Assertions.Expect(Page.GetByText("is missing").First).ToBeVisibleAsync();
             await Assertions.Expect(ByTestId("prediction")).ToHaveCountAsync(0);
             await Assertions.Expect(ByTestId("quota-notice")).ToContainTextAsync("Prediction rows remaining: 2,000,000.");
+
+            await Page.GetByRole(AriaRole.Tab, new() { Name = "Model card" }).ClickAsync();
+            await Assertions.Expect(ByTestId("residual-plot").Locator("circle")).ToHaveCountAsync(71);
+            await DocScreenshotAsync("model-card-diabetes");
         });
 }

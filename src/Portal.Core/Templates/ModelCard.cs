@@ -20,6 +20,9 @@ public sealed record ModelCard
     /// <summary>Classification: predicted vs observed rate of the positive label by probability bin.</summary>
     public IReadOnlyList<CalibrationBin> Calibration { get; init; } = [];
 
+    /// <summary>Regression: actual and predicted value of every validation row (the predicted-vs-actual plot).</summary>
+    public IReadOnlyList<PredictionPoint> ValidationPoints { get; init; } = [];
+
     /// <summary>Global feature importance (permutation: drop in the headline metric when a column is shuffled).</summary>
     public IReadOnlyList<FeatureImportance> Importance { get; init; } = [];
 
@@ -52,6 +55,8 @@ public sealed record ModelMetrics
 }
 
 public sealed record ComparisonResult(string Name, string Description, ModelMetrics Metrics);
+
+public sealed record PredictionPoint(double Actual, double Predicted);
 
 public sealed record CalibrationBin(double From, double To, int Count, double MeanPredicted, double ObservedRate);
 

@@ -1,5 +1,4 @@
 using Microsoft.ML.OnnxRuntime;
-using Microsoft.ML.OnnxRuntime.Tensors;
 using Portal.Core.Templates;
 
 namespace Portal.Inference.Templates;
@@ -14,8 +13,11 @@ public sealed class TabularModel : IDisposable
     public const string ProbabilityOutput = "Probability.output";
     public const string ScoreOutput = "Score.output";
 
+    private static readonly RunOptions RunOptions = new();
     private readonly InferenceSession _session;
     private readonly string _output;
+    private readonly string[] _inputNames;
+    private readonly string[] _outputNames;
 
     public TabularModel(string onnxPath, TemplateManifest manifest, SessionOptions? options = null)
     {
@@ -24,6 +26,8 @@ public sealed class TabularModel : IDisposable
         options ??= new SessionOptions { LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR };
         _session = new InferenceSession(onnxPath, options);
         _output = manifest.IsClassification ? ProbabilityOutput : ScoreOutput;
+        _inputNames = [.. manifest.Inputs.Select(i => i.Name)];
+        _outputNames = [_output];
         var missing = manifest.Inputs.Select(i => i.Name).Where(n => !_session.InputMetadata.ContainsKey(n)).ToList();
         if (missing.Count > 0 || !_session.OutputMetadata.ContainsKey(_output))
         {
@@ -37,6 +41,7 @@ public sealed class TabularModel : IDisposable
 
     /// <summary>
     /// One number per row: the probability of the positive label (classification) or the predicted value (regression).
+    /// Number columns are handed to ONNX Runtime without a copy (pinned); the output is read as one span.
     /// </summary>
     public float[] Score(TabularBatch batch)
     {
@@ -45,29 +50,35 @@ public sealed class TabularModel : IDisposable
             return [];
         }
 
-        var shape = new[] { batch.Count, 1 };
-        var inputs = new List<NamedOnnxValue>(Manifest.Inputs.Count);
-        for (var c = 0; c < Manifest.Inputs.Count; c++)
+        var shape = new long[] { batch.Count, 1 };
+        var values = new OrtValue[_inputNames.Length];
+        try
         {
-            var name = Manifest.Inputs[c].Name;
-            inputs.Add(batch.Column(c) switch
+            for (var c = 0; c < values.Length; c++)
             {
-                float[] f => NamedOnnxValue.CreateFromTensor(name, new DenseTensor<float>(f, shape)),
-                string[] s => NamedOnnxValue.CreateFromTensor(name, new DenseTensor<string>(s, shape)),
-                _ => throw new InvalidOperationException($"Column {name} has no values."),
-            });
-        }
+                values[c] = batch.Column(c) switch
+                {
+                    float[] f => OrtValue.CreateTensorValueFromMemory(f, shape),
+                    string[] s => StringTensor(s, shape),
+                    _ => throw new InvalidOperationException($"Column {_inputNames[c]} has no values."),
+                };
+            }
 
-        using var results = _session.Run(inputs, [_output]);
-        var tensor = results[0].AsTensor<float>();
-        var scores = new float[batch.Count];
-        for (var i = 0; i < scores.Length; i++)
+            using var results = _session.Run(RunOptions, _inputNames, values, _outputNames);
+            return results[0].GetTensorDataAsSpan<float>().ToArray();
+        }
+        finally
         {
-            scores[i] = tensor.GetValue(i);
+            foreach (var value in values)
+            {
+                value?.Dispose();
+            }
         }
-
-        return scores;
     }
+
+    /// <summary>One bulk conversion of the column's strings into an ONNX string tensor (far cheaper than setting each element).</summary>
+    private static OrtValue StringTensor(string[] strings, long[] shape) =>
+        OrtValue.CreateFromStringTensor(new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<string>(strings, [(int)shape[0], 1]));
 
     public void Dispose() => _session.Dispose();
 }
