@@ -3,6 +3,9 @@ namespace Portal.Core.Templates;
 /// <summary>A loaded template pack: its manifest, model card and files.</summary>
 public sealed record TemplatePack(TemplateManifest Manifest, ModelCard? Card, string Folder)
 {
+    /// <summary>The sample file's first row (column → cell), read once when the pack loads; pre-fills the try-it form.</summary>
+    public IReadOnlyDictionary<string, string> SampleRow { get; init; } = new Dictionary<string, string>();
+
     public string Id => Manifest.Id;
 
     public string SamplePath => Path.Combine(Folder, "sample.csv");

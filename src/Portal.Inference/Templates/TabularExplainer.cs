@@ -16,28 +16,41 @@ public sealed record Contribution(string Feature, string Value, string Baseline,
 /// </summary>
 public static class TabularExplainer
 {
-    public static IReadOnlyList<Contribution> Explain(TabularModel model, TabularBatch batch, int row, int top = int.MaxValue)
+    public static IReadOnlyList<Contribution> Explain(TabularModel model, TabularBatch batch, int row, int top = int.MaxValue) =>
+        ExplainAll(model, batch, top, [row])[0];
+
+    /// <summary>Explains every row of <paramref name="batch"/> (or the given rows) with one scoring call of rows × (F + 1) variants.</summary>
+    public static IReadOnlyList<IReadOnlyList<Contribution>> ExplainAll(TabularModel model, TabularBatch batch, int top = int.MaxValue, IReadOnlyList<int>? rows = null)
     {
+        rows ??= [.. Enumerable.Range(0, batch.Count)];
         var inputs = batch.Manifest.Inputs;
-        var variants = batch.Repeat(row, inputs.Count + 1);
+        var width = inputs.Count + 1;
+        var variants = new TabularBatch(batch.Manifest, rows.Count * width);
         for (var c = 0; c < inputs.Count; c++)
         {
             var baseline = inputs[c].Baseline;
-            if (inputs[c].Type == InputType.Category)
+            for (var r = 0; r < rows.Count; r++)
             {
-                variants.Categories(c)[c + 1] = baseline;
-            }
-            else
-            {
-                variants.Numbers(c)[c + 1] = float.Parse(baseline, CultureInfo.InvariantCulture);
+                var from = r * width;
+                switch (batch.Column(c))
+                {
+                    case float[] numbers:
+                        Array.Fill(variants.Numbers(c), numbers[rows[r]], from, width);
+                        variants.Numbers(c)[from + c + 1] = float.Parse(baseline, CultureInfo.InvariantCulture);
+                        break;
+                    case string[] categories:
+                        Array.Fill(variants.Categories(c), categories[rows[r]], from, width);
+                        variants.Categories(c)[from + c + 1] = baseline;
+                        break;
+                }
             }
         }
 
         var scores = model.Score(variants);
-        return [.. inputs
-            .Select((input, c) => new Contribution(input.Name, batch.ValueText(row, c), input.Baseline, Math.Round(scores[0] - scores[c + 1], 6)))
+        return [.. rows.Select((row, r) => (IReadOnlyList<Contribution>)[.. inputs
+            .Select((input, c) => new Contribution(input.Name, batch.ValueText(row, c), input.Baseline, Math.Round(scores[r * width] - scores[(r * width) + c + 1], 6)))
             .OrderByDescending(x => Math.Abs(x.Effect))
             .ThenBy(x => x.Feature, StringComparer.Ordinal)
-            .Take(top)];
+            .Take(top)])];
     }
 }

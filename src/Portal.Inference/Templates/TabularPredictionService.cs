@@ -42,11 +42,11 @@ public sealed class TabularPredictionService(TemplateCatalog catalog, IQuotaServ
         var batch = validation.Batch;
         var scores = model.Score(batch);
         var output = pack.Manifest.Output;
+        var explanations = explain ? TabularExplainer.ExplainAll(model, batch) : null;
         var predictions = new Prediction[batch.Count];
         for (var i = 0; i < batch.Count; i++)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var contributions = explain ? TabularExplainer.Explain(model, batch, i) : null;
+            var contributions = explanations?[i];
             predictions[i] = pack.Manifest.IsClassification
                 ? new Prediction(scores[i] >= 0.5f ? output.PositiveLabel : output.NegativeLabel, Math.Round(scores[i], 6), null, contributions)
                 : new Prediction(null, null, Math.Round(scores[i], 4), contributions);

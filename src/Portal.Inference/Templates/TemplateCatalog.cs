@@ -48,12 +48,14 @@ public sealed partial class TemplateCatalog : ITemplateCatalog, IDisposable
             }
         }
 
+        All = [.. _packs.Values.OrderBy(p => p.Manifest.Industry, StringComparer.Ordinal).ThenBy(p => p.Id, StringComparer.Ordinal)];
         LogLoaded(logger, _packs.Count, Folder);
     }
 
     public string Folder { get; }
 
-    public IReadOnlyList<TemplatePack> All => [.. _packs.Values.OrderBy(p => p.Manifest.Industry, StringComparer.Ordinal).ThenBy(p => p.Id, StringComparer.Ordinal)];
+    /// <summary>The loaded packs by industry, then id (fixed after start-up).</summary>
+    public IReadOnlyList<TemplatePack> All { get; } = [];
 
     public TemplatePack? Find(string id) => _packs.GetValueOrDefault(id);
 
@@ -94,7 +96,14 @@ public sealed partial class TemplateCatalog : ITemplateCatalog, IDisposable
             throw new InvalidDataException("sample.csv is missing.");
         }
 
-        return (pack, new TabularModel(pack.ModelPath, manifest));
+        var lines = File.ReadLines(pack.SamplePath).Take(2).ToList();
+        if (lines.Count < 2)
+        {
+            throw new InvalidDataException("sample.csv needs a header and at least one row.");
+        }
+
+        var sampleRow = lines[0].Split(',').Zip(lines[1].Split(',')).ToDictionary(p => p.First.Trim(), p => p.Second.Trim());
+        return (pack with { SampleRow = sampleRow }, new TabularModel(pack.ModelPath, manifest));
     }
 
     private static void Check(TemplateManifest m)

@@ -7,14 +7,20 @@ public sealed class ModelParityTests
 {
     public static TheoryData<string> Ids => [.. Packs.Ids];
 
-    [Theory]
-    [MemberData(nameof(Ids))]
-    public void Onnx_runtime_scores_equal_mlnet_scores_on_the_validation_split(string id)
+    /// <summary>The pack's held-out rows (with ML.NET's scores) and the committed ONNX model's scores for them.</summary>
+    private static (TemplatePack Pack, List<Dictionary<string, string>> Rows, float[] Scores) ScoreValidationRows(string id)
     {
         using var catalog = Packs.Catalog();
         var pack = catalog.Find(id)!;
         var (_, rows) = Packs.ReadCsv(Path.Combine(pack.Folder, "validation.csv"));
-        var scores = catalog.Model(id)!.Score(Packs.Batch(pack.Manifest, rows));
+        return (pack, rows, catalog.Model(id)!.Score(Packs.Batch(pack.Manifest, rows)));
+    }
+
+    [Theory]
+    [MemberData(nameof(Ids))]
+    public void Onnx_runtime_scores_equal_mlnet_scores_on_the_validation_split(string id)
+    {
+        var (pack, rows, scores) = ScoreValidationRows(id);
 
         Assert.Equal(pack.Card!.Data.ValidationRows, rows.Count);
         var maxDiff = rows.Select((r, i) => Math.Abs(Packs.Number(r["mlnet_score"]) - scores[i])).Max();
@@ -25,10 +31,7 @@ public sealed class ModelParityTests
     [MemberData(nameof(Ids))]
     public void The_model_cards_metrics_are_reproduced_from_the_committed_model_and_rows(string id)
     {
-        using var catalog = Packs.Catalog();
-        var pack = catalog.Find(id)!;
-        var (_, rows) = Packs.ReadCsv(Path.Combine(pack.Folder, "validation.csv"));
-        var scores = catalog.Model(id)!.Score(Packs.Batch(pack.Manifest, rows));
+        var (pack, rows, scores) = ScoreValidationRows(id);
         var output = pack.Manifest.Output;
         var metrics = pack.Manifest.IsClassification
             ? MetricsCalculator.Classification(

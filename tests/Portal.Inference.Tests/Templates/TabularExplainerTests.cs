@@ -31,6 +31,23 @@ public sealed class TabularExplainerTests
     }
 
     [Fact]
+    public void Explaining_many_rows_at_once_equals_explaining_each_alone()
+    {
+        using var catalog = Packs.Catalog();
+        var pack = catalog.Find("finance-credit-risk")!;
+        var model = catalog.Model(pack.Id)!;
+        var (_, rows) = Packs.ReadCsv(pack.SamplePath);
+        var batch = Packs.Batch(pack.Manifest, rows);
+
+        var all = TabularExplainer.ExplainAll(model, batch);
+        Assert.Equal(batch.Count, all.Count);
+        for (var i = 0; i < batch.Count; i++)
+        {
+            Assert.Equal(TabularExplainer.Explain(model, Packs.Batch(pack.Manifest, [rows[i]]), 0), all[i]);
+        }
+    }
+
+    [Fact]
     public void A_low_second_period_grade_pushes_failure_risk_up_and_is_the_largest_effect()
     {
         using var catalog = Packs.Catalog();

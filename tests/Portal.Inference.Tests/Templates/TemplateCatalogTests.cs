@@ -12,6 +12,7 @@ public sealed class TemplateCatalogTests
             Assert.NotNull(catalog.Model(p.Id));
             Assert.NotNull(p.Card);
             Assert.Equal(p.Manifest.ModelVersion, p.Card!.ModelVersion);
+            Assert.All(p.Manifest.Inputs, i => Assert.True(p.SampleRow.ContainsKey(i.Name), $"{p.Id}: sample lacks {i.Name}"));
         });
     }
 

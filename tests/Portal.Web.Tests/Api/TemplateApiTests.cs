@@ -109,6 +109,18 @@ public sealed class TemplateApiTests(PortalWebFactory factory) : IClassFixture<P
     }
 
     [Fact]
+    public async Task The_sample_file_downloads_with_the_data_sets_own_columns()
+    {
+        var response = await factory.CreateApiClient(PortalWebFactory.HospitalMemberKey).GetAsync("/api/v1/templates/medical-breast-cancer/sample");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/csv", response.Content.Headers.ContentType?.MediaType);
+        var lines = (await response.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(21, lines.Length);
+        Assert.StartsWith("radius_mean,texture_mean,", lines[0], StringComparison.Ordinal);
+        Assert.EndsWith(",diagnosis", lines[0], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Students_cannot_use_the_business_templates()
     {
         var response = await factory.CreateApiClient(PortalWebFactory.StudentKey).GetAsync("/api/v1/templates");
