@@ -34,6 +34,23 @@ public sealed class TabularBatch
         _ => string.Empty,
     };
 
+    /// <summary>The first <paramref name="count"/> rows as a new batch (arrays copied).</summary>
+    public TabularBatch Prefix(int count)
+    {
+        if (count == Count)
+        {
+            return this;
+        }
+
+        var copy = new TabularBatch(Manifest, count);
+        for (var c = 0; c < _columns.Length; c++)
+        {
+            Array.Copy((Array)_columns[c], (Array)copy._columns[c], count);
+        }
+
+        return copy;
+    }
+
     /// <summary>A copy of <paramref name="row"/> repeated <paramref name="times"/> times (explanations perturb the copies).</summary>
     public TabularBatch Repeat(int row, int times)
     {

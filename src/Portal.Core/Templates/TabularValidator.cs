@@ -19,51 +19,47 @@ public static class TabularValidator
     public static ValidationResult Validate(TemplateManifest manifest, IReadOnlyList<IReadOnlyDictionary<string, object?>> rows)
     {
         var errors = new List<CellError>();
-        var parsed = new List<(int Row, object[] Values)>(rows.Count);
+        var batch = new TabularBatch(manifest, rows.Count);
+        var validRows = new List<int>(rows.Count);
         for (var r = 0; r < rows.Count; r++)
         {
-            var row = Normalize(rows[r]);
-            var values = new object[manifest.Inputs.Count];
+            var row = rows[r];
+            Dictionary<string, object?>? tolerant = null;
+            var at = validRows.Count; // a row that fails is overwritten by the next one
             var ok = true;
             for (var c = 0; c < manifest.Inputs.Count; c++)
             {
                 var input = manifest.Inputs[c];
-                row.TryGetValue(input.Name, out var raw);
-                var (value, error) = Check(input, raw);
+                if (!row.TryGetValue(input.Name, out var raw))
+                {
+                    // Only rows whose keys differ in case or spacing pay for the tolerant lookup.
+                    tolerant ??= Normalize(row);
+                    tolerant.TryGetValue(input.Name, out raw);
+                }
+
+                var (number, category, error) = Check(input, raw);
                 if (error is not null)
                 {
                     errors.Add(new CellError(r + 1, input.Name, error));
                     ok = false;
                 }
-                else
+                else if (ok && category is not null)
                 {
-                    values[c] = value!;
+                    batch.Categories(c)[at] = category;
+                }
+                else if (ok)
+                {
+                    batch.Numbers(c)[at] = number;
                 }
             }
 
             if (ok)
             {
-                parsed.Add((r, values));
+                validRows.Add(r);
             }
         }
 
-        var batch = new TabularBatch(manifest, parsed.Count);
-        for (var i = 0; i < parsed.Count; i++)
-        {
-            for (var c = 0; c < manifest.Inputs.Count; c++)
-            {
-                if (parsed[i].Values[c] is float f)
-                {
-                    batch.Numbers(c)[i] = f;
-                }
-                else
-                {
-                    batch.Categories(c)[i] = (string)parsed[i].Values[c];
-                }
-            }
-        }
-
-        return new ValidationResult(batch, [.. parsed.Select(p => p.Row)], errors);
+        return new ValidationResult(batch.Prefix(validRows.Count), validRows, errors);
     }
 
     /// <summary>Column names match case- and whitespace-insensitively.</summary>
@@ -78,7 +74,7 @@ public static class TabularValidator
         return normalized;
     }
 
-    private static (object? Value, string? Error) Check(InputColumn input, object? raw)
+    private static (float Number, string? Category, string? Error) Check(InputColumn input, object? raw)
     {
         var text = raw switch
         {
@@ -95,33 +91,32 @@ public static class TabularValidator
         text = text?.Trim();
         if (string.IsNullOrEmpty(text))
         {
-            return (null, "is missing");
+            return (0, null, "is missing");
         }
 
         if (input.Type == InputType.Category)
         {
-            var match = input.Categories?.FirstOrDefault(c => string.Equals(c, text, StringComparison.OrdinalIgnoreCase));
-            return match is not null
-                ? (match, null)
-                : (null, $"'{Shorten(text)}' is not one of: {string.Join(", ", input.Categories ?? [])}");
+            return input.CategoryLookup.TryGetValue(text, out var match)
+                ? (0, match, null)
+                : (0, null, $"'{Shorten(text)}' is not one of: {string.Join(", ", input.Categories ?? [])}");
         }
 
         if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) || !double.IsFinite(number))
         {
-            return (null, $"'{Shorten(text)}' is not a number");
+            return (0, null, $"'{Shorten(text)}' is not a number");
         }
 
         if (input.Type == InputType.Integer && Math.Abs(number - Math.Round(number)) > 1e-9)
         {
-            return (null, $"{text} is not a whole number");
+            return (0, null, $"{text} is not a whole number");
         }
 
         if (input.Min is { } min && number < min || input.Max is { } max && number > max)
         {
-            return (null, $"{text} is outside the allowed range {Format(input.Min)} to {Format(input.Max)}{(input.Unit is { Length: > 0 } u ? " " + u : string.Empty)}");
+            return (0, null, $"{text} is outside the allowed range {Format(input.Min)} to {Format(input.Max)}{(input.Unit is { Length: > 0 } u ? " " + u : string.Empty)}");
         }
 
-        return ((float)number, null);
+        return ((float)number, null, null);
     }
 
     private static string Format(double? v) => v?.ToString("G6", CultureInfo.InvariantCulture) ?? "…";

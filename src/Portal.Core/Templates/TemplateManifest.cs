@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Globalization;
 using System.Text.Json.Serialization;
 
@@ -48,6 +49,13 @@ public sealed record InputColumn
 
     /// <summary>The typical value (training median or mode): what explanations substitute to measure a feature's effect.</summary>
     public required string Baseline { get; init; }
+
+    private FrozenDictionary<string, string>? _categoryLookup;
+
+    /// <summary>Allowed category, case-insensitively, to its declared spelling (built once per column).</summary>
+    internal FrozenDictionary<string, string> CategoryLookup =>
+        _categoryLookup ??= (Categories ?? []).Distinct(StringComparer.OrdinalIgnoreCase)
+            .ToFrozenDictionary(c => c, c => c, StringComparer.OrdinalIgnoreCase);
 }
 
 /// <summary>What a template predicts.</summary>

@@ -52,6 +52,10 @@ public sealed class TabularValidatorTests
 
         Assert.Equal([3], result.ValidRows);
         Assert.Equal(1, result.Batch.Count);
+        // The valid row's values, not leftovers of the failed rows written before it.
+        Assert.Equal([7f], result.Batch.Numbers(0));
+        Assert.Equal([12f], result.Batch.Numbers(1));
+        Assert.Equal(["own"], result.Batch.Categories(2));
         Assert.Equal(
         [
             (1, "amount", "'abc' is not a number"),
