@@ -31,6 +31,8 @@ public static class CoreServiceCollectionExtensions
 
         services.AddOptions<QuotaOptions>().Bind(configuration.GetSection(QuotaOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<Datasets.UploadOptions>().Bind(configuration.GetSection(Datasets.UploadOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<Runs.RunOptions>().Bind(configuration.GetSection(Runs.RunOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<EmailOptions>().Bind(configuration.GetSection(EmailOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<DemoOptions>().Bind(configuration.GetSection(DemoOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<DemoOptions>, DemoOptionsValidator>();
@@ -69,6 +71,11 @@ public static class CoreServiceCollectionExtensions
         services.AddScoped<RegistrationService>();
         services.AddScoped<IAuditLog, AuditLog>();
         services.AddScoped<PortalSeeder>();
+        services.AddSingleton<Datasets.DatasetStorage>();
+        services.AddScoped<Datasets.DatasetService>();
+        services.AddSingleton<Runs.RunQueue>();
+        services.AddSingleton<Runs.RunResultsStore>();
+        services.AddScoped<Runs.RunService>();
         services.AddSingleton<PortalEmailSender>();
         services.AddSingleton<IEmailSender<PortalUser>>(sp => sp.GetRequiredService<PortalEmailSender>());
         services.AddHostedService<QuotaSweeper>();

@@ -14,6 +14,8 @@ public static class InferenceServiceCollectionExtensions
         services.AddSingleton<TemplateCatalog>();
         services.AddSingleton<ITemplateCatalog>(sp => sp.GetRequiredService<TemplateCatalog>());
         services.AddScoped<TabularPredictionService>();
+        services.AddSingleton<Runs.RunProcessor>();
+        services.AddHostedService<Runs.RunWorker>();
         return services;
     }
 }

@@ -117,3 +117,51 @@ internal sealed class AuditEntryConfiguration : IEntityTypeConfiguration<AuditEn
         b.HasIndex(a => new { a.TenantId, a.Timestamp });
     }
 }
+
+internal sealed class DatasetConfiguration : IEntityTypeConfiguration<Datasets.Dataset>
+{
+    public void Configure(EntityTypeBuilder<Datasets.Dataset> b)
+    {
+        b.Property(d => d.OwnerId).HasMaxLength(64);
+        b.Property(d => d.Name).HasMaxLength(200);
+        b.Property(d => d.FileName).HasMaxLength(260);
+        b.Property(d => d.StoredPath).HasMaxLength(300);
+        b.Property(d => d.ReadAs).HasMaxLength(100);
+        b.Property(d => d.Columns).HasJsonConversion();
+        b.HasIndex(d => new { d.TenantId, d.OwnerId, d.CreatedAt });
+    }
+}
+
+internal sealed class RunConfiguration : IEntityTypeConfiguration<Runs.Run>
+{
+    public void Configure(EntityTypeBuilder<Runs.Run> b)
+    {
+        b.Property(r => r.OwnerId).HasMaxLength(64);
+        b.Property(r => r.TemplateId).HasMaxLength(100);
+        b.Property(r => r.ModelVersion).HasMaxLength(50);
+        b.Property(r => r.DatasetName).HasMaxLength(200);
+        b.Property(r => r.WorkerId).HasMaxLength(100);
+        b.Property(r => r.LabelColumn).HasMaxLength(200);
+        b.Property(r => r.Error).HasMaxLength(2000);
+        b.Property(r => r.Mapping).HasJsonConversion();
+        b.Property(r => r.Metrics).HasJsonConversion();
+        b.HasIndex(r => new { r.State, r.CreatedAt });
+        b.HasIndex(r => new { r.TenantId, r.OwnerId, r.CreatedAt });
+        b.HasIndex(r => r.DatasetId);
+    }
+}
+
+internal static class JsonConversion
+{
+    private static readonly System.Text.Json.JsonSerializerOptions Options = new(System.Text.Json.JsonSerializerDefaults.Web);
+
+    /// <summary>Stores a small value object as JSON text, compared by its JSON.</summary>
+    public static PropertyBuilder<T> HasJsonConversion<T>(this PropertyBuilder<T> property) =>
+        property.HasConversion(
+            v => System.Text.Json.JsonSerializer.Serialize(v, Options),
+            s => System.Text.Json.JsonSerializer.Deserialize<T>(s, Options)!,
+            new Microsoft.EntityFrameworkCore.ChangeTracking.ValueComparer<T>(
+                (a, b) => System.Text.Json.JsonSerializer.Serialize(a, Options) == System.Text.Json.JsonSerializer.Serialize(b, Options),
+                v => System.Text.Json.JsonSerializer.Serialize(v, Options).GetHashCode(StringComparison.Ordinal),
+                v => System.Text.Json.JsonSerializer.Deserialize<T>(System.Text.Json.JsonSerializer.Serialize(v, Options), Options)!));
+}

@@ -27,6 +27,8 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options, ITenantC
     public DbSet<UsageRecord> UsageRecords => Set<UsageRecord>();
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
+    public DbSet<Datasets.Dataset> Datasets => Set<Datasets.Dataset>();
+    public DbSet<Runs.Run> Runs => Set<Runs.Run>();
 
     // Read by the query filters at query time (EF parameterises them per context instance).
     private Guid? CurrentTenantId => tenantContext.Caller?.TenantId;

@@ -10,6 +10,15 @@ public interface IQuotaService
     /// <exception cref="QuotaExceededException">A limit would be exceeded; nothing was reserved.</exception>
     Task<QuotaLease> ReserveAsync(QuotaMetric metric, long amount, string? templateId = null, CancellationToken cancellationToken = default);
 
+    /// <summary>As <see cref="ReserveAsync(QuotaMetric, long, string?, CancellationToken)"/>, held for <paramref name="hold"/> (queued batch work).</summary>
+    Task<QuotaLease> ReserveAsync(QuotaMetric metric, long amount, string? templateId, TimeSpan hold, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// A lease for a stored reservation made earlier (possibly by another process), to settle or release it. When the
+    /// reservation has meanwhile expired, settling charges the amount against the current periods.
+    /// </summary>
+    QuotaLease Resume(Guid reservationId, QuotaMetric metric, long amount);
+
     /// <summary>The caller's and their tenant's consumption against limits for the current periods.</summary>
     Task<QuotaStatus> GetStatusAsync(CancellationToken cancellationToken = default);
 

@@ -22,7 +22,12 @@ public sealed class QuotaService(
         public string Key => Scope + "@" + Period;
     }
 
-    public async Task<QuotaLease> ReserveAsync(QuotaMetric metric, long amount, string? templateId = null, CancellationToken cancellationToken = default)
+    public Task<QuotaLease> ReserveAsync(QuotaMetric metric, long amount, string? templateId = null, CancellationToken cancellationToken = default) =>
+        ReserveAsync(metric, amount, templateId, options.Value.ReservationTimeout, cancellationToken);
+
+    public QuotaLease Resume(Guid reservationId, QuotaMetric metric, long amount) => new(this, reservationId, metric, amount, clock.GetTimestamp());
+
+    public async Task<QuotaLease> ReserveAsync(QuotaMetric metric, long amount, string? templateId, TimeSpan hold, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(amount);
         var caller = RequireCaller();
@@ -64,7 +69,7 @@ public sealed class QuotaService(
             Amount = amount,
             Counters = string.Join(';', targets.Select(t => t.Key)),
             CreatedAt = now,
-            ExpiresAt = now + options.Value.ReservationTimeout,
+            ExpiresAt = now + hold,
         };
         db.QuotaReservations.Add(record);
         await db.SaveChangesAsync(cancellationToken);

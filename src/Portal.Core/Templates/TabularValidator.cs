@@ -74,6 +74,9 @@ public static class TabularValidator
         return normalized;
     }
 
+    /// <summary>Checks one cell of text: the number (for number columns), the declared category spelling, or the error.</summary>
+    public static (float Number, string? Category, string? Error) CheckText(InputColumn input, string? text) => Check(input, text);
+
     private static (float Number, string? Category, string? Error) Check(InputColumn input, object? raw)
     {
         var text = raw switch

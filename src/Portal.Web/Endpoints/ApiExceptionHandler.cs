@@ -1,7 +1,9 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
+using Portal.Core.Datasets;
 using Portal.Core.Quotas;
+using Portal.Core.Runs;
 using Portal.Core.Tenancy;
 
 namespace Portal.Web.Endpoints;
@@ -14,7 +16,9 @@ internal sealed partial class ApiExceptionHandler(IProblemDetailsService problem
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
-        if (!ApiPaths.IsApi(httpContext.Request.Path))
+        // The middleware may already have pointed the request at the error page; the original path decides.
+        var path = httpContext.Features.Get<IExceptionHandlerFeature>()?.Path ?? httpContext.Request.Path;
+        if (!ApiPaths.IsApi(path))
         {
             return false;
         }
@@ -26,6 +30,31 @@ internal sealed partial class ApiExceptionHandler(IProblemDetailsService problem
             {
                 Status = StatusCodes.Status403Forbidden,
                 Title = "Forbidden",
+                Detail = exception.Message,
+            },
+            TabularFileException => new ProblemDetails
+            {
+                Status = StatusCodes.Status400BadRequest,
+                Title = "The file cannot be read as a table",
+                Detail = exception.Message,
+            },
+            UploadTooLargeException => new ProblemDetails
+            {
+                Status = StatusCodes.Status413PayloadTooLarge,
+                Title = "File too large",
+                Detail = exception.Message,
+            },
+            RunRefusedException refused => RefusedProblem(refused),
+            DatasetInUseException => new ProblemDetails
+            {
+                Status = StatusCodes.Status409Conflict,
+                Title = "Dataset in use",
+                Detail = exception.Message,
+            },
+            KeyNotFoundException => new ProblemDetails
+            {
+                Status = StatusCodes.Status404NotFound,
+                Title = "Not found",
                 Detail = exception.Message,
             },
             BadHttpRequestException bad => new ProblemDetails
@@ -49,6 +78,25 @@ internal sealed partial class ApiExceptionHandler(IProblemDetailsService problem
 
         httpContext.Response.StatusCode = problem.Status!.Value;
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = exception });
+    }
+
+    private static ProblemDetails RefusedProblem(RunRefusedException refused)
+    {
+        var problem = new ProblemDetails
+        {
+            Status = StatusCodes.Status400BadRequest,
+            Title = "The run cannot start",
+            Detail = refused.Message,
+        };
+        if (refused.Report is { } report)
+        {
+            problem.Extensions["missingColumns"] = report.MissingColumns;
+            problem.Extensions["totalRows"] = report.TotalRows;
+            problem.Extensions["validRows"] = report.ValidRows;
+            problem.Extensions["errors"] = report.Errors;
+        }
+
+        return problem;
     }
 
     /// <summary>The 429 answer for an exhausted quota; also used by the request-metering middleware.</summary>

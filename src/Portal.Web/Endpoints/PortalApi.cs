@@ -16,6 +16,8 @@ public static class PortalApi
 
         v1.MapMeEndpoints();
         v1.MapTemplateEndpoints();
+        v1.MapDatasetEndpoints();
+        v1.MapRunEndpoints();
         v1.MapApiKeyEndpoints();
         v1.MapMemberEndpoints();
         v1.MapTenantEndpoints();

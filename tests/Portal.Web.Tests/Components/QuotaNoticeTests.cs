@@ -18,6 +18,12 @@ public sealed class QuotaNoticeTests
         public Task<QuotaLease> ReserveAsync(QuotaMetric metric, long amount, string? templateId = null, CancellationToken cancellationToken = default) =>
             throw new NotSupportedException("The notice never reserves.");
 
+        public Task<QuotaLease> ReserveAsync(QuotaMetric metric, long amount, string? templateId, TimeSpan hold, CancellationToken cancellationToken = default) =>
+            throw new NotSupportedException("The notice never reserves.");
+
+        public QuotaLease Resume(Guid reservationId, QuotaMetric metric, long amount) =>
+            throw new NotSupportedException("The notice never settles.");
+
         public Task CreditAsync(QuotaMetric metric, long amount, string? templateId = null, CancellationToken cancellationToken = default) =>
             throw new NotSupportedException("The notice never credits.");
     }

@@ -1,0 +1,329 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace Portal.Core.Datasets;
+
+/// <summary>Opens a stored data file of any supported format as an <see cref="ITabularRecordReader"/>.</summary>
+public static class TabularFile
+{
+    public static async Task<ITabularRecordReader> OpenAsync(string path, DatasetFormat format, UploadOptions limits, CancellationToken cancellationToken = default)
+    {
+        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024, useAsync: true);
+        try
+        {
+            ITabularRecordReader reader = format switch
+            {
+                DatasetFormat.Csv => await DelimitedReader.OpenAsync(stream, limits, cancellationToken),
+                DatasetFormat.JsonLines => await JsonLinesReader.OpenAsync(stream, limits, cancellationToken),
+                DatasetFormat.Xlsx => await XlsxRecordReader.OpenAsync(stream, limits, cancellationToken),
+                _ => throw new TabularFileException($"The portal does not read {format} files."),
+            };
+            return reader;
+        }
+        catch
+        {
+            await stream.DisposeAsync();
+            throw;
+        }
+    }
+
+    internal static void CheckHeader(IReadOnlyList<string> header)
+    {
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < header.Count; i++)
+        {
+            var name = header[i].Trim();
+            if (name.Length == 0)
+            {
+                throw new TabularFileException(string.Create(CultureInfo.InvariantCulture,
+                    $"Column {i + 1} of the header has no name. The first row must name every column."));
+            }
+
+            if (!seen.Add(name))
+            {
+                throw new TabularFileException($"The header names the column '{Shorten(name)}' twice.");
+            }
+        }
+    }
+
+    internal static string Shorten(string text) => text.Length <= 40 ? text : text[..40] + "…";
+
+    internal static async Task<(byte[] Sample, bool Complete)> ReadSampleAsync(Stream stream, CancellationToken cancellationToken)
+    {
+        var sample = new byte[TextFileSniffer.SampleBytes];
+        var read = 0;
+        while (read < sample.Length)
+        {
+            var n = await stream.ReadAsync(sample.AsMemory(read), cancellationToken);
+            if (n == 0)
+            {
+                break;
+            }
+
+            read += n;
+        }
+
+        stream.Position = 0;
+        return (sample[..read], read < sample.Length);
+    }
+}
+
+/// <summary>CSV and other delimited text.</summary>
+internal sealed class DelimitedReader : ITabularRecordReader
+{
+    private readonly CsvRecordReader _csv;
+    private string?[] _current = [];
+
+    private DelimitedReader(CsvRecordReader csv, IReadOnlyList<string> header, string encoding, char delimiter)
+    {
+        _csv = csv;
+        Header = header;
+        Encoding = encoding;
+        Description = $"CSV, {encoding}, {(delimiter == '\t' ? "tab" : "'" + delimiter + "'")}";
+    }
+
+    public IReadOnlyList<string> Header { get; }
+
+    public string Description { get; }
+
+    public string? Encoding { get; }
+
+    public int Row { get; private set; }
+
+    public string?[] Current => _current;
+
+    public string? RecordError { get; private set; }
+
+    public static async Task<DelimitedReader> OpenAsync(Stream stream, UploadOptions limits, CancellationToken cancellationToken)
+    {
+        var (sample, complete) = await TabularFile.ReadSampleAsync(stream, cancellationToken);
+        var (encoding, name) = TextFileSniffer.DetectEncoding(sample, complete);
+        var text = DecodeLenient(encoding, sample);
+        var delimiter = TextFileSniffer.DetectDelimiter(text);
+        var csv = new CsvRecordReader(new StreamReader(stream, encoding, detectEncodingFromByteOrderMarks: true, 64 * 1024), delimiter, quoting: true, limits.MaxRecordChars, limits.MaxColumns);
+        try
+        {
+            // Leading "# key: value" lines (the summary of a portal export) come before the header.
+            bool more;
+            while ((more = await csv.ReadAsync(cancellationToken)) && csv.Cells.Count > 0 && csv.Cells[0].StartsWith("# ", StringComparison.Ordinal))
+            {
+            }
+
+            if (!more || csv.Cells.All(c => c.Trim().Length == 0))
+            {
+                throw new TabularFileException("The file is empty.");
+            }
+
+            var header = csv.Cells.Select(c => c.Trim()).ToList();
+            TabularFile.CheckHeader(header);
+            return new DelimitedReader(csv, header, name, delimiter);
+        }
+        catch
+        {
+            csv.Dispose();
+            throw;
+        }
+    }
+
+    public async ValueTask<bool> ReadAsync(CancellationToken cancellationToken = default)
+    {
+        if (!await _csv.ReadAsync(cancellationToken))
+        {
+            return false;
+        }
+
+        Row++;
+        var cells = _csv.Cells;
+        _current = new string?[Header.Count];
+        for (var i = 0; i < Math.Min(cells.Count, _current.Length); i++)
+        {
+            _current[i] = cells[i];
+        }
+
+        RecordError = cells.Count == Header.Count
+            ? null
+            : string.Create(CultureInfo.InvariantCulture, $"has {cells.Count} cells but the header has {Header.Count} (line {_csv.StartLine})");
+        return true;
+    }
+
+    private static string DecodeLenient(Encoding encoding, byte[] sample)
+    {
+        var lenient = (Encoding)encoding.Clone();
+        lenient.DecoderFallback = DecoderFallback.ReplacementFallback;
+        return lenient.GetString(sample);
+    }
+
+    public void Dispose() => _csv.Dispose();
+}
+
+/// <summary>JSON lines: one object per line; the columns are the keys of the first 1,000 lines in order of appearance.</summary>
+internal sealed class JsonLinesReader : ITabularRecordReader
+{
+    private const int HeaderScanLines = 1_000;
+    private readonly CsvRecordReader _lines;
+    private readonly Dictionary<string, int> _index;
+    private readonly Queue<(int Line, string Text)> _pending;
+    private string?[] _current = [];
+
+    private JsonLinesReader(CsvRecordReader lines, List<string> header, Queue<(int, string)> pending, string encoding)
+    {
+        _lines = lines;
+        Header = header;
+        _index = header.Select((h, i) => (h, i)).ToDictionary(p => p.h, p => p.i, StringComparer.Ordinal);
+        _pending = pending;
+        Encoding = encoding;
+        Description = $"JSON lines, {encoding}";
+    }
+
+    public IReadOnlyList<string> Header { get; }
+
+    public string Description { get; }
+
+    public string? Encoding { get; }
+
+    public int Row { get; private set; }
+
+    public string?[] Current => _current;
+
+    public string? RecordError { get; private set; }
+
+    public static async Task<JsonLinesReader> OpenAsync(Stream stream, UploadOptions limits, CancellationToken cancellationToken)
+    {
+        var (sample, complete) = await TabularFile.ReadSampleAsync(stream, cancellationToken);
+        var (encoding, name) = TextFileSniffer.DetectEncoding(sample, complete);
+        var lines = new CsvRecordReader(new StreamReader(stream, encoding, true, 64 * 1024), '\0', quoting: false, limits.MaxRecordChars, 1);
+        try
+        {
+            var pending = new Queue<(int, string)>();
+            var header = new List<string>();
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            while (pending.Count < HeaderScanLines && await lines.ReadAsync(cancellationToken))
+            {
+                var text = lines.Cells[0];
+                pending.Enqueue((lines.StartLine, text));
+                if (TryParse(text, out var doc, out _))
+                {
+                    using (doc)
+                    {
+                        foreach (var property in doc!.RootElement.EnumerateObject())
+                        {
+                            if (seen.Add(property.Name))
+                            {
+                                if (header.Count >= limits.MaxColumns)
+                                {
+                                    throw new TabularFileException($"The file has more than {limits.MaxColumns:N0} different fields.");
+                                }
+
+                                header.Add(property.Name);
+                            }
+                        }
+                    }
+                }
+            }
+
+            if (pending.Count == 0)
+            {
+                throw new TabularFileException("The file is empty.");
+            }
+
+            if (header.Count == 0)
+            {
+                throw new TabularFileException("No line of the file is a JSON object (expected one object per line, e.g. {\"age\": 52}).");
+            }
+
+            TabularFile.CheckHeader(header);
+            return new JsonLinesReader(lines, header, pending, name);
+        }
+        catch
+        {
+            lines.Dispose();
+            throw;
+        }
+    }
+
+    public async ValueTask<bool> ReadAsync(CancellationToken cancellationToken = default)
+    {
+        int line;
+        string text;
+        if (_pending.Count > 0)
+        {
+            (line, text) = _pending.Dequeue();
+        }
+        else if (await _lines.ReadAsync(cancellationToken))
+        {
+            (line, text) = (_lines.StartLine, _lines.Cells[0]);
+        }
+        else
+        {
+            return false;
+        }
+
+        Row++;
+        _current = new string?[Header.Count];
+        RecordError = null;
+        if (!TryParse(text, out var doc, out var error))
+        {
+            RecordError = $"{error} (line {line})";
+            return true;
+        }
+
+        using (doc)
+        {
+            foreach (var property in doc!.RootElement.EnumerateObject())
+            {
+                if (!_index.TryGetValue(property.Name, out var at))
+                {
+                    continue;
+                }
+
+                var value = property.Value;
+                switch (value.ValueKind)
+                {
+                    case JsonValueKind.String:
+                        _current[at] = value.GetString();
+                        break;
+                    case JsonValueKind.Number:
+                        _current[at] = value.GetRawText();
+                        break;
+                    case JsonValueKind.True or JsonValueKind.False:
+                        _current[at] = value.GetRawText();
+                        break;
+                    case JsonValueKind.Null:
+                        break;
+                    default:
+                        RecordError = $"field '{TabularFile.Shorten(property.Name)}' holds {(value.ValueKind == JsonValueKind.Array ? "a list" : "an object")}, not a value (line {line})";
+                        break;
+                }
+            }
+        }
+
+        return true;
+    }
+
+    private static bool TryParse(string text, out JsonDocument? document, out string? error)
+    {
+        document = null;
+        try
+        {
+            document = JsonDocument.Parse(text, new JsonDocumentOptions { MaxDepth = 8 });
+            if (document.RootElement.ValueKind == JsonValueKind.Object)
+            {
+                error = null;
+                return true;
+            }
+
+            document.Dispose();
+            document = null;
+            error = "is not a JSON object";
+            return false;
+        }
+        catch (JsonException)
+        {
+            error = "is not valid JSON";
+            return false;
+        }
+    }
+
+    public void Dispose() => _lines.Dispose();
+}

@@ -1,0 +1,33 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Portal.Core.Runs;
+
+/// <summary><c>Portal:Runs</c>: the batch-run queue and its workers.</summary>
+public sealed class RunOptions
+{
+    public const string Section = "Portal:Runs";
+
+    /// <summary>Runs worked at the same time by this process (0 turns the worker off, e.g. for a web-only node).</summary>
+    [Range(0, 64)]
+    public int Parallelism { get; set; } = 1;
+
+    /// <summary>Rows read, scored and committed together; a crash loses at most one chunk of work.</summary>
+    [Range(16, 1_000_000)]
+    public int ChunkRows { get; set; } = 4096;
+
+    /// <summary>How long a worker's claim on a run lasts without a renewal; after that another worker takes it over.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan Lease { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often an idle worker looks for queued runs (new runs in this process wake it at once).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long a run's quota reservation holds while it waits and works.</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "7.00:00:00")]
+    public TimeSpan ReservationHold { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>Errors listed in a validation report (all of them go into the downloadable error file).</summary>
+    [Range(1, 100_000)]
+    public int ReportErrors { get; set; } = 200;
+}

@@ -1,0 +1,173 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Portal.Core.Accounts;
+using Portal.Core.Data;
+using Portal.Core.Datasets;
+using Portal.Core.Quotas;
+using Portal.Core.Templates;
+using Portal.Core.Tenancy;
+using Portal.Core.Usage;
+
+namespace Portal.Core.Runs;
+
+/// <summary>A run cannot start, with the reason in plain words (shown as is in the UI and API).</summary>
+public sealed class RunRefusedException(string message, ValidationReport? report = null) : Exception(message)
+{
+    public ValidationReport? Report { get; } = report;
+}
+
+/// <summary>
+/// Starts, lists and cancels runs for the caller. Starting validates the whole file once, reserves
+/// <see cref="QuotaMetric.PredictionRows"/> for its valid rows (refused up front when the quota cannot cover them) and
+/// queues the run; the worker settles what it actually scored. Members see their runs, tenant admins the tenant's.
+/// </summary>
+public sealed class RunService(
+    IDbContextFactory<PortalDbContext> dbFactory,
+    ITenantContext tenant,
+    IQuotaService quota,
+    ITemplateCatalog catalog,
+    DatasetService datasets,
+    RunQueue queue,
+    RunResultsStore results,
+    IOptions<RunOptions> options,
+    TimeProvider clock)
+{
+    public IQueryable<Run> Visible(PortalDbContext db)
+    {
+        var caller = tenant.Caller ?? throw new TenantAccessException("Runs need a signed-in caller.");
+        return caller.IsInRole(PortalRoles.TenantAdmin) || caller.IsPlatformAdmin ? db.Runs : db.Runs.Where(r => r.OwnerId == caller.UserId);
+    }
+
+    /// <summary>Checks a dataset against a template (mapping included) without starting anything.</summary>
+    public async Task<ValidationReport> ValidateAsync(
+        Guid datasetId, string templateId, IReadOnlyDictionary<string, string>? mapping, Func<CellError, ValueTask>? allErrors = null, CancellationToken cancellationToken = default)
+    {
+        var (dataset, manifest) = await ResolveAsync(datasetId, templateId, cancellationToken);
+        using var reader = await datasets.OpenAsync(dataset, cancellationToken);
+        return await DatasetValidator.ValidateAsync(reader, manifest, mapping, options.Value.ReportErrors, allErrors, cancellationToken);
+    }
+
+    /// <summary>Validates, reserves and queues a run over the dataset's valid rows.</summary>
+    /// <exception cref="RunRefusedException">Columns missing or no valid row.</exception>
+    /// <exception cref="QuotaExceededException">The quota cannot cover the valid rows.</exception>
+    public async Task<Run> StartAsync(string templateId, Guid datasetId, IReadOnlyDictionary<string, string>? mapping, CancellationToken cancellationToken = default)
+    {
+        var caller = tenant.Caller ?? throw new TenantAccessException("Runs need a signed-in caller.");
+        var (dataset, manifest) = await ResolveAsync(datasetId, templateId, cancellationToken);
+        ValidationReport report;
+        using (var reader = await datasets.OpenAsync(dataset, cancellationToken))
+        {
+            report = await DatasetValidator.ValidateAsync(reader, manifest, mapping, options.Value.ReportErrors, null, cancellationToken);
+        }
+
+        if (report.MissingColumns.Count > 0)
+        {
+            throw new RunRefusedException($"The file has no column for: {string.Join(", ", report.MissingColumns)}. Map these columns or fix the file.", report);
+        }
+
+        if (report.ValidRows == 0)
+        {
+            throw new RunRefusedException($"None of the {report.TotalRows} rows is valid for this template; see the validation report.", report);
+        }
+
+        var lease = await quota.ReserveAsync(QuotaMetric.PredictionRows, report.ValidRows, templateId, options.Value.ReservationHold, cancellationToken);
+        try
+        {
+            var run = new Run
+            {
+                OwnerId = caller.UserId,
+                TenantId = caller.TenantId,
+                ApiKeyId = caller.ApiKeyId,
+                TemplateId = manifest.Id,
+                ModelVersion = manifest.ModelVersion,
+                DatasetId = dataset.Id,
+                DatasetName = dataset.Name,
+                Mapping = new Dictionary<string, string>(report.Mapping.Inputs),
+                LabelColumn = report.Mapping.LabelColumn,
+                State = RunState.Queued,
+                RowsTotal = report.ValidRows,
+                RowsInvalid = report.InvalidRows,
+                ReservationId = lease.Id,
+                CreatedAt = clock.GetUtcNow(),
+            };
+            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+            db.Runs.Add(run);
+            await db.SaveChangesAsync(cancellationToken);
+            queue.Signal.Notify();
+            return run; // the reservation stays held by the run; the worker settles it
+        }
+        catch
+        {
+            await lease.ReleaseAsync();
+            throw;
+        }
+    }
+
+    public async Task<Run?> FindAsync(Guid id, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await Visible(db).AsNoTracking().SingleOrDefaultAsync(r => r.Id == id, cancellationToken);
+    }
+
+    public async Task<(IReadOnlyList<Run> Runs, int Total)> ListAsync(int skip, int take, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var query = Visible(db).AsNoTracking();
+        var total = await query.CountAsync(cancellationToken);
+        var runs = await query.OrderByDescending(r => r.CreatedAt).Skip(Math.Max(0, skip)).Take(Math.Clamp(take, 1, 200)).ToListAsync(cancellationToken);
+        return (runs, total);
+    }
+
+    /// <summary>
+    /// Cancels a run. A queued run stops here and returns its whole reservation; a running one stops within a chunk
+    /// (at once when this process works it) and is charged for the rows it scored.
+    /// </summary>
+    public async Task<Run> CancelAsync(Guid id, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var run = await Visible(db).SingleOrDefaultAsync(r => r.Id == id, cancellationToken) ?? throw new KeyNotFoundException("There is no such run.");
+        if (run.IsFinished)
+        {
+            return run;
+        }
+
+        var stoppedQueued = await db.Runs.Where(r => r.Id == id && r.State == RunState.Queued)
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.State, RunState.Cancelled).SetProperty(r => r.CancelRequested, true)
+                .SetProperty(r => r.FinishedAt, clock.GetUtcNow()).SetProperty(r => r.ReservationId, (Guid?)null), cancellationToken);
+        if (stoppedQueued == 1)
+        {
+            if (run.ReservationId is { } reservation)
+            {
+                await quota.Resume(reservation, QuotaMetric.PredictionRows, run.RowsTotal).ReleaseAsync(UsageOutcome.Cancelled);
+            }
+        }
+        else
+        {
+            await db.Runs.Where(r => r.Id == id).ExecuteUpdateAsync(s => s.SetProperty(r => r.CancelRequested, true), cancellationToken);
+            queue.CancelLocal(id);
+        }
+
+        return await db.Runs.AsNoTracking().SingleAsync(r => r.Id == id, cancellationToken);
+    }
+
+    /// <summary>Opens a visible run's results for reading.</summary>
+    public async Task<RunResultsFile> OpenResultsAsync(Run run, CancellationToken cancellationToken = default)
+    {
+        var visible = await FindAsync(run.Id, cancellationToken) ?? throw new KeyNotFoundException("There is no such run.");
+        return await results.OpenAsync(visible, create: false, cancellationToken);
+    }
+
+    public bool HasResults(Run run) => File.Exists(results.PathOf(run));
+
+    private async Task<(Dataset Dataset, TemplateManifest Manifest)> ResolveAsync(Guid datasetId, string templateId, CancellationToken cancellationToken)
+    {
+        var pack = catalog.Find(templateId) ?? throw new KeyNotFoundException($"There is no template '{templateId}'.");
+        if (!TemplateKinds.IsTabular(pack.Manifest.Kind))
+        {
+            throw new RunRefusedException($"'{templateId}' is not a tabular template; runs score tables.");
+        }
+
+        var dataset = await datasets.FindAsync(datasetId, cancellationToken) ?? throw new KeyNotFoundException("There is no such dataset.");
+        return (dataset, pack.Manifest);
+    }
+}

@@ -1,0 +1,198 @@
+using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Portal.Core.Datasets;
+using Portal.Core.Quotas;
+using Portal.Core.Runs;
+using Portal.Core.Templates;
+using Portal.Core.Tenancy;
+using Portal.Core.Usage;
+using Portal.Inference.Templates;
+
+namespace Portal.Inference.Runs;
+
+/// <summary>
+/// Works one claimed run as its owner: reads the dataset record by record, validates into chunks, scores each chunk
+/// with the template's model and appends it to the results in one transaction, then renews the lease and checks for
+/// cancellation. Resumes after the last committed row, so no row is scored twice into the results. At the end the
+/// run is evaluated (when the file has the label column) and charged for the rows actually scored.
+/// </summary>
+public sealed class RunProcessor(
+    IServiceScopeFactory scopes,
+    TemplateCatalog catalog,
+    RunQueue queue,
+    RunResultsStore store,
+    IOptions<RunOptions> options,
+    ILogger<RunProcessor> logger)
+{
+    public async Task ProcessAsync(Run run, string workerId, CancellationToken stopping)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        scope.ServiceProvider.GetRequiredService<TenantContext>().Set(new Caller(run.OwnerId, run.TenantId, [], run.ApiKeyId));
+        var quota = scope.ServiceProvider.GetRequiredService<IQuotaService>();
+        var lease = run.ReservationId is { } reservation ? quota.Resume(reservation, QuotaMetric.PredictionRows, run.RowsTotal) : null;
+
+        using var work = queue.Track(run.Id, stopping);
+        var done = 0;
+        try
+        {
+            var pack = catalog.Find(run.TemplateId);
+            var model = catalog.Model(run.TemplateId);
+            if (pack is null || model is null || pack.Manifest.ModelVersion != run.ModelVersion)
+            {
+                throw new TabularFileException($"The template '{run.TemplateId}' (model {run.ModelVersion}) is no longer installed; start a new run.");
+            }
+
+            var datasets = scope.ServiceProvider.GetRequiredService<DatasetService>();
+            var dataset = await datasets.FindAsync(run.DatasetId, work.Token)
+                ?? throw new TabularFileException("The dataset of this run was deleted.");
+            await using var results = await store.OpenAsync(run, create: true, work.Token);
+            var after = await results.LastRowAsync(work.Token);
+            done = await results.CountAsync(work.Token);
+            if (after > 0)
+            {
+                logger.LogInformation("Run {RunId} resumes after row {Row} ({Done} rows already scored), attempt {Attempt}", run.Id, after, done, run.Attempts);
+            }
+
+            var (state, labelled, metrics) = await ScoreAsync(run, workerId, pack.Manifest, model, datasets, dataset, results, after, done, d => done = d, work.Token);
+            if (state is null)
+            {
+                return; // the lease was lost to another worker, which now owns the run
+            }
+
+            if (await queue.FinishAsync(run.Id, workerId, state.Value, done, done, null, metrics, labelled, CancellationToken.None) && lease is not null)
+            {
+                await lease.SettleAsync(done, state == RunState.Cancelled ? UsageOutcome.Cancelled : UsageOutcome.Succeeded);
+            }
+
+            logger.LogInformation("Run {RunId} {State}: {Done} of {Total} rows", run.Id, state, done, run.RowsTotal);
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            // Shutting down: the lease runs out and a worker (this process after a restart, or another) resumes the run.
+            logger.LogInformation("Run {RunId} paused at {Done} rows by shutdown", run.Id, done);
+        }
+        catch (OperationCanceledException)
+        {
+            if (await queue.FinishAsync(run.Id, workerId, RunState.Cancelled, done, done, null, null, 0, CancellationToken.None) && lease is not null)
+            {
+                await lease.SettleAsync(done, UsageOutcome.Cancelled);
+            }
+        }
+        catch (Exception e)
+        {
+            var message = e is TabularFileException ? e.Message : $"The run failed unexpectedly after {done} rows; the rows scored so far are kept (reference {run.Id}).";
+            logger.LogError(e, "Run {RunId} failed after {Done} rows", run.Id, done);
+            if (await queue.FinishAsync(run.Id, workerId, RunState.Failed, done, done, message, null, 0, CancellationToken.None) && lease is not null)
+            {
+                await lease.SettleAsync(done, UsageOutcome.Failed);
+            }
+        }
+    }
+
+    private async Task<(RunState? State, int Labelled, ModelMetrics? Metrics)> ScoreAsync(
+        Run run, string workerId, TemplateManifest manifest, TabularModel model, DatasetService datasets, Dataset dataset,
+        RunResultsFile results, int after, int done, Action<int> progress, CancellationToken cancellationToken)
+    {
+        using var reader = await datasets.OpenAsync(dataset, cancellationToken);
+        var mapping = ColumnMapping.Match(manifest, reader.Header, run.Mapping);
+        var chunk = new RecordChunk(manifest, mapping.Indices(manifest, reader.Header), mapping.LabelIndex(reader.Header), options.Value.ChunkRows);
+        var output = manifest.Output;
+        var rows = new List<ResultRow>(chunk.Capacity);
+        var more = true;
+        while (more)
+        {
+            chunk.Clear();
+            while (!chunk.IsFull && (more = await reader.ReadAsync(cancellationToken)))
+            {
+                if (reader.Row > after)
+                {
+                    chunk.TryAdd(reader.Row, reader.Current, reader.RecordError, null);
+                }
+            }
+
+            if (chunk.Count == 0)
+            {
+                break;
+            }
+
+            var batch = chunk.Batch;
+            var scores = model.Score(batch);
+            rows.Clear();
+            for (var i = 0; i < chunk.Count; i++)
+            {
+                var inputs = new string[manifest.Inputs.Count];
+                for (var c = 0; c < inputs.Length; c++)
+                {
+                    inputs[c] = batch.ValueText(i, c);
+                }
+
+                var label = manifest.IsClassification ? (scores[i] >= 0.5f ? output.PositiveLabel : output.NegativeLabel) : null;
+                rows.Add(new ResultRow(chunk.Rows[i], label, Math.Round(scores[i], 6), chunk.Actuals[i], inputs));
+            }
+
+            await results.AppendAsync(rows, cancellationToken);
+            done += chunk.Count;
+            progress(done);
+            var (held, cancel) = await queue.HeartbeatAsync(run.Id, workerId, done, CancellationToken.None);
+            if (!held)
+            {
+                logger.LogWarning("Run {RunId}: lease lost after {Done} rows; another worker continues it", run.Id, done);
+                return (null, 0, null);
+            }
+
+            if (cancel)
+            {
+                return (RunState.Cancelled, 0, null);
+            }
+        }
+
+        if (mapping.LabelColumn is null)
+        {
+            return (RunState.Succeeded, 0, null);
+        }
+
+        var (labelled, metrics) = await EvaluateAsync(manifest, results, cancellationToken);
+        return (RunState.Succeeded, labelled, metrics);
+    }
+
+    /// <summary>Metrics of the scores against the file's label column (rows whose label cell cannot be read are skipped).</summary>
+    internal static async Task<(int Labelled, ModelMetrics? Metrics)> EvaluateAsync(TemplateManifest manifest, RunResultsFile results, CancellationToken cancellationToken)
+    {
+        var (actualText, scores) = await results.LabelledAsync(cancellationToken);
+        var output = manifest.Output;
+        if (manifest.IsClassification)
+        {
+            var actual = new List<bool>(actualText.Count);
+            var used = new List<float>(actualText.Count);
+            for (var i = 0; i < actualText.Count; i++)
+            {
+                bool? positive = output.PositiveBelow is { } below
+                    ? double.TryParse(actualText[i], NumberStyles.Float, CultureInfo.InvariantCulture, out var n) ? n < below : null
+                    : string.Equals(actualText[i], output.PositiveLabel, StringComparison.OrdinalIgnoreCase) ? true
+                    : string.Equals(actualText[i], output.NegativeLabel, StringComparison.OrdinalIgnoreCase) ? false : null;
+                if (positive is { } p)
+                {
+                    actual.Add(p);
+                    used.Add(scores[i]);
+                }
+            }
+
+            return actual.Count == 0 ? (0, null) : (actual.Count, MetricsCalculator.Classification(actual, used));
+        }
+
+        var values = new List<double>(actualText.Count);
+        var predicted = new List<float>(actualText.Count);
+        for (var i = 0; i < actualText.Count; i++)
+        {
+            if (double.TryParse(actualText[i], NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v))
+            {
+                values.Add(v);
+                predicted.Add(scores[i]);
+            }
+        }
+
+        return values.Count == 0 ? (0, null) : (values.Count, MetricsCalculator.Regression(values, predicted));
+    }
+}

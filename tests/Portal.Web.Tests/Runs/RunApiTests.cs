@@ -1,0 +1,372 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Portal.Core.Data;
+using Portal.Core.Datasets;
+using Portal.Core.Quotas;
+
+namespace Portal.Web.Tests.Runs;
+
+/// <summary>Datasets and batch runs through the real HTTP pipeline and the real background worker.</summary>
+public sealed class RunApiTests : IClassFixture<RunApiTests.Factory>
+{
+    private readonly Factory _factory;
+
+    public RunApiTests(Factory factory) => _factory = factory;
+
+    /// <summary>The web host with a quick-polling worker and small chunks, so that progress and cancellation are visible.</summary>
+    public sealed class Factory : IAsyncLifetime
+    {
+        public PortalWebFactory Web { get; } = new();
+
+        public Task InitializeAsync()
+        {
+            Web.Settings["Portal:Runs:PollInterval"] = "00:00:00.200";
+            Web.Settings["Portal:Runs:ChunkRows"] = "2048";
+            _ = Web.Server;
+            return Task.CompletedTask;
+        }
+
+        public async Task DisposeAsync() => await Web.DisposeAsync();
+    }
+
+    internal static string Repository()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Portal.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new DirectoryNotFoundException("The repository root was not found.");
+    }
+
+    internal static string DataFile(string name) => Path.Combine(Repository(), "src", "Portal.Training", "Data", name, name + ".csv");
+
+    private static async Task<JsonElement> JsonAsync(HttpResponseMessage response) =>
+        JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+
+    private static MultipartFormDataContent Multipart(byte[] content, string fileName, params (string Name, string Value)[] fields)
+    {
+        var form = new MultipartFormDataContent();
+        foreach (var (name, value) in fields)
+        {
+            form.Add(new StringContent(value), name);
+        }
+
+        var file = new ByteArrayContent(content);
+        file.Headers.ContentType = new MediaTypeHeaderValue("text/csv");
+        form.Add(file, "file", fileName);
+        return form;
+    }
+
+    private static async Task<long> UsedAsync(HttpClient client, QuotaMetric metric)
+    {
+        var me = await JsonAsync(await client.GetAsync("/api/v1/me"));
+        return me.GetProperty("quota").GetProperty("user").EnumerateArray()
+            .Single(l => l.GetProperty("metric").GetString() == metric.ToString()).GetProperty("used").GetInt64();
+    }
+
+    private static async Task<JsonElement> WaitForAsync(HttpClient client, string runId, Func<JsonElement, bool> until, TimeSpan timeout)
+    {
+        var watch = Stopwatch.StartNew();
+        while (true)
+        {
+            var run = await JsonAsync(await client.GetAsync($"/api/v1/runs/{runId}"));
+            if (until(run))
+            {
+                return run;
+            }
+
+            Assert.True(watch.Elapsed < timeout, $"Timed out; the run is {run}");
+            await Task.Delay(50);
+        }
+    }
+
+    private static bool Finished(JsonElement run) => run.GetProperty("state").GetString() is "Succeeded" or "Failed" or "Cancelled";
+
+    private static List<string[]> ParseCsv(string csv) =>
+        [.. csv.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => !l.StartsWith("# ", StringComparison.Ordinal) && !l.StartsWith("\uFEFF# ", StringComparison.Ordinal)).Select(l => l.TrimEnd('\r').Split(','))];
+
+    [Fact]
+    public async Task The_credit_data_sets_own_file_runs_end_to_end_and_its_results_equal_the_predict_api()
+    {
+        var client = _factory.Web.CreateApiClient(PortalWebFactory.HospitalMemberKey);
+        var storageBefore = await UsedAsync(client, QuotaMetric.StorageBytes);
+        var rowsBefore = await UsedAsync(client, QuotaMetric.PredictionRows);
+        var bytes = await File.ReadAllBytesAsync(DataFile("german-credit"));
+
+        var upload = await client.PostAsync("/api/v1/datasets", Multipart(bytes, "german-credit.csv"));
+        Assert.Equal(HttpStatusCode.Created, upload.StatusCode);
+        var dataset = await JsonAsync(upload);
+        Assert.Equal(800, dataset.GetProperty("rows").GetInt32());
+        Assert.Equal(bytes.Length, dataset.GetProperty("sizeBytes").GetInt64());
+        var columns = dataset.GetProperty("columns").EnumerateArray().ToDictionary(c => c.GetProperty("name").GetString()!, c => c.GetProperty("kind").GetString());
+        Assert.Equal("Number", columns["credit_amount"]);
+        Assert.Equal("Text", columns["checking_account"]);
+        Assert.Equal(bytes.Length, await UsedAsync(client, QuotaMetric.StorageBytes) - storageBefore);
+
+        var start = await client.PostAsJsonAsync("/api/v1/runs", new { templateId = "finance-credit-risk", datasetId = dataset.GetProperty("id").GetString() });
+        Assert.Equal(HttpStatusCode.Accepted, start.StatusCode);
+        var runId = (await JsonAsync(start)).GetProperty("id").GetString()!;
+        Assert.EndsWith($"/api/v1/runs/{runId}", start.Headers.Location!.ToString(), StringComparison.Ordinal);
+
+        var run = await WaitForAsync(client, runId, Finished, TimeSpan.FromSeconds(60));
+        Assert.Equal("Succeeded", run.GetProperty("state").GetString());
+        Assert.Equal(800, run.GetProperty("rowsDone").GetInt32());
+        Assert.Equal(800, run.GetProperty("charged").GetInt64());
+        Assert.Equal("credit_risk", run.GetProperty("labelColumn").GetString());
+        Assert.Equal(800, run.GetProperty("labelledRows").GetInt32());
+        var auc = run.GetProperty("metrics").GetProperty("auc").GetDouble();
+        Assert.InRange(auc, 0.75, 1.0);
+        Assert.Equal(800, await UsedAsync(client, QuotaMetric.PredictionRows) - rowsBefore);
+
+        var csv = await client.GetStringAsync($"/api/v1/runs/{runId}/results");
+        Assert.Contains("# template: finance-credit-risk", csv, StringComparison.Ordinal);
+        Assert.Contains("# by: member@hospital.demo", csv, StringComparison.Ordinal);
+        var table = ParseCsv(csv);
+        var header = table[0];
+        Assert.Equal("row", header[0]);
+        Assert.Equal(["prediction", "probability", "credit_risk"], header[^3..]);
+        Assert.Equal(801, table.Count);
+        Assert.Equal(Enumerable.Range(1, 800).Select(i => i.ToString(CultureInfo.InvariantCulture)), table.Skip(1).Select(r => r[0]));
+
+        // The same rows through the predict API give the same probabilities.
+        var source = File.ReadAllLines(DataFile("german-credit"));
+        var names = source[0].Split(',');
+        var rows = source.Skip(1).Take(5).Select(l => names.Zip(l.Split(',')).Where(p => p.First != "credit_risk").ToDictionary(p => p.First, p => p.Second)).ToList();
+        var predicted = await JsonAsync(await client.PostAsJsonAsync("/api/v1/templates/finance-credit-risk/predict", new { rows }));
+        for (var i = 0; i < 5; i++)
+        {
+            var p = predicted.GetProperty("predictions")[i];
+            Assert.Equal(p.GetProperty("probability").GetDouble(), double.Parse(table[i + 1][^2], CultureInfo.InvariantCulture), 6);
+            Assert.Equal(p.GetProperty("label").GetString(), table[i + 1][^3]);
+        }
+
+        var xlsx = await client.GetAsync($"/api/v1/runs/{runId}/results?format=xlsx");
+        Assert.Equal("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", xlsx.Content.Headers.ContentType!.MediaType);
+        var path = Path.Combine(Path.GetTempPath(), $"results-{Guid.NewGuid():N}.xlsx");
+        await File.WriteAllBytesAsync(path, await xlsx.Content.ReadAsByteArrayAsync());
+        try
+        {
+            using var reader = await TabularFile.OpenAsync(path, DatasetFormat.Xlsx, new UploadOptions());
+            Assert.Equal(header, reader.Header);
+            var count = 0;
+            while (await reader.ReadAsync())
+            {
+                count++;
+            }
+
+            Assert.Equal(800, count);
+            using var zip = System.IO.Compression.ZipFile.OpenRead(path);
+            using var workbook = new StreamReader(zip.GetEntry("xl/workbook.xml")!.Open());
+            Assert.Contains("name=\"Summary\"", await workbook.ReadToEndAsync(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+
+        var list = await JsonAsync(await client.GetAsync("/api/v1/runs"));
+        Assert.Contains(list.GetProperty("items").EnumerateArray(), r => r.GetProperty("id").GetString() == runId);
+    }
+
+    [Fact]
+    public async Task A_multipart_run_scores_the_valid_rows_and_the_error_file_lists_the_others()
+    {
+        var client = _factory.Web.CreateApiClient(PortalWebFactory.HospitalMemberKey);
+        var lines = File.ReadAllLines(Path.Combine(Repository(), "src", "Portal.Templates", "medical-breast-cancer", "sample.csv")).ToList();
+        var header = lines[0].Split(',');
+        var radius = Array.IndexOf(header, "radius_mean");
+        string Replace(string line, string value)
+        {
+            var cells = line.Split(',');
+            cells[radius] = value;
+            return string.Join(',', cells);
+        }
+
+        lines[2] = Replace(lines[2], "big");        // row 2: not a number
+        lines[5] = Replace(lines[5], "900");        // row 5: out of range
+        lines[7] = string.Join(',', lines[7].Split(',')[..5]); // row 7: ragged
+        var content = Encoding.UTF8.GetBytes(string.Join('\n', lines) + "\n");
+        var total = lines.Count - 1;
+
+        var start = await client.PostAsync("/api/v1/runs", Multipart(content, "tumours.csv", ("templateId", "medical-breast-cancer")));
+        Assert.Equal(HttpStatusCode.Accepted, start.StatusCode);
+        var queued = await JsonAsync(start);
+        Assert.Equal(total - 3, queued.GetProperty("rowsTotal").GetInt32());
+        Assert.Equal(3, queued.GetProperty("rowsInvalid").GetInt32());
+        var run = await WaitForAsync(client, queued.GetProperty("id").GetString()!, Finished, TimeSpan.FromSeconds(60));
+        Assert.Equal("Succeeded", run.GetProperty("state").GetString());
+        Assert.Equal(total - 3, run.GetProperty("rowsDone").GetInt32());
+        var datasetId = run.GetProperty("datasetId").GetString();
+
+        var report = await JsonAsync(await client.PostAsJsonAsync($"/api/v1/datasets/{datasetId}/validation", new { templateId = "medical-breast-cancer" }));
+        Assert.Equal(total, report.GetProperty("totalRows").GetInt32());
+        Assert.Equal(3, report.GetProperty("invalidRows").GetInt32());
+        Assert.Equal([2, 5, 7], report.GetProperty("errors").EnumerateArray().Select(e => e.GetProperty("row").GetInt32()));
+
+        var errors = await client.GetStringAsync($"/api/v1/datasets/{datasetId}/errors.csv?templateId=medical-breast-cancer");
+        var errorLines = errors.TrimStart('\uFEFF').Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("row,column,message", errorLines[0].TrimEnd('\r'));
+        Assert.StartsWith("2,radius_mean,'big' is not a number", errorLines[1], StringComparison.Ordinal);
+        Assert.StartsWith("5,radius_mean,900 is outside the allowed range", errorLines[2], StringComparison.Ordinal);
+        Assert.StartsWith("7,,The row has 5 cells but the header has", errorLines[3], StringComparison.Ordinal);
+
+        var results = ParseCsv(await client.GetStringAsync($"/api/v1/runs/{run.GetProperty("id").GetString()}/results"));
+        Assert.DoesNotContain(results.Skip(1), r => r[0] is "2" or "5" or "7");
+    }
+
+    [Fact]
+    public async Task Missing_columns_are_named_and_a_manual_mapping_fixes_them()
+    {
+        var client = _factory.Web.CreateApiClient(PortalWebFactory.HospitalMemberKey);
+        var lines = File.ReadAllLines(Path.Combine(Repository(), "src", "Portal.Templates", "medical-diabetes-progression", "sample.csv"));
+        lines[0] = lines[0].Replace("bmi", "Body Mass Index", StringComparison.Ordinal).Replace("age", " AGE ", StringComparison.Ordinal);
+        var dataset = await JsonAsync(await client.PostAsync("/api/v1/datasets", Multipart(Encoding.UTF8.GetBytes(string.Join('\n', lines)), "renamed.csv")));
+        var id = dataset.GetProperty("id").GetString();
+
+        var refused = await client.PostAsJsonAsync("/api/v1/runs", new { templateId = "medical-diabetes-progression", datasetId = id });
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        var problem = await JsonAsync(refused);
+        Assert.Equal(["bmi"], problem.GetProperty("missingColumns").EnumerateArray().Select(c => c.GetString()));
+
+        var mapped = await client.PostAsJsonAsync("/api/v1/runs", new { templateId = "medical-diabetes-progression", datasetId = id, mapping = new Dictionary<string, string> { ["bmi"] = "Body Mass Index" } });
+        Assert.Equal(HttpStatusCode.Accepted, mapped.StatusCode);
+        var run = await WaitForAsync(client, (await JsonAsync(mapped)).GetProperty("id").GetString()!, Finished, TimeSpan.FromSeconds(60));
+        Assert.Equal("Succeeded", run.GetProperty("state").GetString());
+        Assert.Equal("AGE", run.GetProperty("mapping").GetProperty("age").GetString()); // matched ignoring case and spaces
+        Assert.True(run.GetProperty("metrics").GetProperty("rmse").GetDouble() > 0);
+    }
+
+    [Fact]
+    public async Task Hostile_uploads_get_a_problem_and_nothing_is_kept_or_charged()
+    {
+        var client = _factory.Web.CreateApiClient(PortalWebFactory.HospitalAdminKey);
+        var before = await UsedAsync(client, QuotaMetric.StorageBytes);
+        var cases = new (byte[] Content, string Name, HttpStatusCode Status, string Detail)[]
+        {
+            ([], "empty.csv", HttpStatusCode.BadRequest, "The file is empty."),
+            ("a,b,c\n"u8.ToArray(), "header.csv", HttpStatusCode.BadRequest, "The file has a header but no data rows."),
+            ([0x7F, 0x45, 0x4C, 0x46, 2, 1, 1, 0, 0, 0], "program.csv", HttpStatusCode.BadRequest, "binary file"),
+            ("a,b\n1,2\n"u8.ToArray(), "notes.docx", HttpStatusCode.BadRequest, "files; 'notes.docx' is none of them"),
+        };
+        foreach (var (content, name, status, detail) in cases)
+        {
+            var response = await client.PostAsync("/api/v1/datasets", Multipart(content, name));
+            Assert.True(status == response.StatusCode, await response.Content.ReadAsStringAsync());
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType!.MediaType);
+            Assert.Contains(detail, (await JsonAsync(response)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        }
+
+        Assert.Equal(before, await UsedAsync(client, QuotaMetric.StorageBytes));
+        var storage = _factory.Web.Services.GetRequiredService<DatasetStorage>();
+        var files = Directory.Exists(storage.Root) ? Directory.GetFiles(storage.Root, "*", SearchOption.AllDirectories) : [];
+        await using var db = _factory.Web.Services.GetRequiredService<SystemDbContextFactory>().CreateDbContext();
+        var kept = db.Datasets.Select(d => d.StoredPath).AsEnumerable().Select(storage.Resolve).ToHashSet();
+        Assert.All(files.Where(f => f.Contains($"{Path.DirectorySeparatorChar}datasets{Path.DirectorySeparatorChar}", StringComparison.Ordinal)), f => Assert.Contains(f, kept));
+    }
+
+    [Fact]
+    public async Task An_upload_over_the_size_limit_is_refused_while_streaming()
+    {
+        await using var small = new PortalWebFactory();
+        small.Settings["Portal:Uploads:MaxBytes"] = "1000";
+        var client = small.CreateApiClient(PortalWebFactory.HospitalMemberKey);
+        var big = Encoding.UTF8.GetBytes("a,b\n" + string.Concat(Enumerable.Repeat("1,2\n", 1000)));
+        var response = await client.PostAsync("/api/v1/datasets", Multipart(big, "big.csv"));
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Contains("upload limit", (await JsonAsync(response)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        var storage = small.Services.GetRequiredService<DatasetStorage>();
+        Assert.Empty(Directory.Exists(storage.Root) ? Directory.GetFiles(storage.Root, "*", SearchOption.AllDirectories) : []);
+    }
+
+    [Fact]
+    public async Task Another_tenants_datasets_and_runs_answer_404()
+    {
+        var hospital = _factory.Web.CreateApiClient(PortalWebFactory.HospitalMemberKey);
+        var bank = _factory.Web.CreateApiClient(PortalWebFactory.BankAdminKey);
+        var sample = await File.ReadAllBytesAsync(Path.Combine(Repository(), "src", "Portal.Templates", "medical-diabetes-progression", "sample.csv"));
+        var start = await JsonAsync(await hospital.PostAsync("/api/v1/runs", Multipart(sample, "d.csv", ("templateId", "medical-diabetes-progression"))));
+        var runId = start.GetProperty("id").GetString();
+        var datasetId = start.GetProperty("datasetId").GetString();
+        await WaitForAsync(hospital, runId!, Finished, TimeSpan.FromSeconds(60));
+
+        Assert.Equal(HttpStatusCode.NotFound, (await bank.GetAsync($"/api/v1/runs/{runId}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await bank.GetAsync($"/api/v1/runs/{runId}/results")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await bank.DeleteAsync($"/api/v1/runs/{runId}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await bank.GetAsync($"/api/v1/datasets/{datasetId}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await bank.DeleteAsync($"/api/v1/datasets/{datasetId}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await bank.PostAsJsonAsync($"/api/v1/datasets/{datasetId}/validation", new { templateId = "medical-diabetes-progression" })).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await bank.PostAsJsonAsync("/api/v1/runs", new { templateId = "medical-diabetes-progression", datasetId })).StatusCode);
+        Assert.DoesNotContain((await JsonAsync(await bank.GetAsync("/api/v1/runs"))).GetProperty("items").EnumerateArray(), r => r.GetProperty("id").GetString() == runId);
+        Assert.DoesNotContain((await JsonAsync(await bank.GetAsync("/api/v1/datasets"))).EnumerateArray(), d => d.GetProperty("id").GetString() == datasetId);
+
+        // The hospital's tenant admin sees the member's run; the owner can delete the dataset and gets the storage back.
+        var admin = _factory.Web.CreateApiClient(PortalWebFactory.HospitalAdminKey);
+        Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync($"/api/v1/runs/{runId}")).StatusCode);
+        var storage = await UsedAsync(hospital, QuotaMetric.StorageBytes);
+        Assert.Equal(HttpStatusCode.NoContent, (await hospital.DeleteAsync($"/api/v1/datasets/{datasetId}")).StatusCode);
+        Assert.Equal(storage - sample.Length, await UsedAsync(hospital, QuotaMetric.StorageBytes));
+        Assert.Equal(HttpStatusCode.OK, (await hospital.GetAsync($"/api/v1/runs/{runId}/results")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_run_the_quota_cannot_cover_is_refused_up_front_and_nothing_is_queued()
+    {
+        var client = _factory.Web.CreateApiClient(PortalWebFactory.BankAdminKey);
+        await using (var db = _factory.Web.Services.GetRequiredService<SystemDbContextFactory>().CreateDbContext())
+        {
+            var user = db.Users.Single(u => u.Email == "admin@bank.demo");
+            db.UserQuotaLimits.Add(new UserQuotaLimit { TenantId = user.TenantId, UserId = user.Id, Metric = QuotaMetric.PredictionRows, PeriodLimit = 100 });
+            await db.SaveChangesAsync();
+        }
+
+        var bytes = await File.ReadAllBytesAsync(DataFile("german-credit"));
+        var dataset = await JsonAsync(await client.PostAsync("/api/v1/datasets", Multipart(bytes, "credit.csv")));
+        var response = await client.PostAsJsonAsync("/api/v1/runs", new { templateId = "finance-credit-risk", datasetId = dataset.GetProperty("id").GetString() });
+        Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
+        var problem = await JsonAsync(response);
+        Assert.Equal(800, problem.GetProperty("requested").GetInt64());
+        Assert.Equal(100, problem.GetProperty("limit").GetInt64());
+        Assert.Equal(0, (await JsonAsync(await client.GetAsync("/api/v1/runs"))).GetProperty("total").GetInt32());
+        Assert.Equal(0, await UsedAsync(client, QuotaMetric.PredictionRows));
+    }
+
+    [Fact]
+    public async Task Cancelling_a_running_run_takes_effect_within_a_second_and_charges_only_the_rows_scored()
+    {
+        var client = _factory.Web.CreateApiClient(PortalWebFactory.HospitalAdminKey);
+        var rowsBefore = await UsedAsync(client, QuotaMetric.PredictionRows);
+        var source = File.ReadAllLines(DataFile("german-credit"));
+        var text = new StringBuilder(source[0]).Append('\n');
+        for (var i = 0; i < 150_000; i++)
+        {
+            text.Append(source[1 + i % (source.Length - 1)]).Append('\n');
+        }
+
+        var start = await client.PostAsync("/api/v1/runs", Multipart(Encoding.UTF8.GetBytes(text.ToString()), "many.csv", ("templateId", "finance-credit-risk")));
+        Assert.Equal(HttpStatusCode.Accepted, start.StatusCode);
+        var runId = (await JsonAsync(start)).GetProperty("id").GetString()!;
+        await WaitForAsync(client, runId, r => r.GetProperty("rowsDone").GetInt32() > 0 || Finished(r), TimeSpan.FromSeconds(60));
+
+        var watch = Stopwatch.StartNew();
+        Assert.Equal(HttpStatusCode.OK, (await client.DeleteAsync($"/api/v1/runs/{runId}")).StatusCode);
+        var run = await WaitForAsync(client, runId, Finished, TimeSpan.FromSeconds(5));
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(1), $"Cancelling took {watch.Elapsed.TotalMilliseconds:F0} ms");
+        Assert.Equal("Cancelled", run.GetProperty("state").GetString());
+        var done = run.GetProperty("rowsDone").GetInt32();
+        Assert.InRange(done, 1, 149_999);
+        Assert.Equal(done, run.GetProperty("charged").GetInt64());
+        Assert.Equal(done, await UsedAsync(client, QuotaMetric.PredictionRows) - rowsBefore);
+        var results = ParseCsv(await client.GetStringAsync($"/api/v1/runs/{runId}/results"));
+        Assert.Equal(done, results.Count - 1);
+    }
+}
