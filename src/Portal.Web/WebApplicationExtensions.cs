@@ -122,6 +122,7 @@ public static class WebApplicationExtensions
         app.MapAdditionalIdentityEndpoints();
         app.MapCultureEndpoints();
         app.MapTemplateDownloads();
+        app.MapRunDownloads();
 
         app.MapOpenApi();
         app.MapScalarApiReference("/api-reference", o =>

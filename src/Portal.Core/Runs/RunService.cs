@@ -150,6 +150,15 @@ public sealed class RunService(
         return await db.Runs.AsNoTracking().SingleAsync(r => r.Id == id, cancellationToken);
     }
 
+    /// <summary>Display names of run owners (users of the caller's tenant only).</summary>
+    public async Task<IReadOnlyDictionary<string, string>> OwnerNamesAsync(IEnumerable<string> userIds, CancellationToken cancellationToken = default)
+    {
+        var ids = userIds.Distinct(StringComparer.Ordinal).ToList();
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await db.Users.Where(u => ids.Contains(u.Id))
+            .ToDictionaryAsync(u => u.Id, u => u.DisplayName ?? u.Email ?? u.Id, StringComparer.Ordinal, cancellationToken);
+    }
+
     /// <summary>Opens a visible run's results for reading.</summary>
     public async Task<RunResultsFile> OpenResultsAsync(Run run, CancellationToken cancellationToken = default)
     {

@@ -82,14 +82,16 @@ internal static class DatasetEndpoints
     private static async Task<Ok<ValidationReportDto>> ValidateAsync(Guid id, ValidateDatasetRequest request, RunService runs, CancellationToken ct) =>
         TypedResults.Ok(Dto(request.TemplateId, await runs.ValidateAsync(id, request.TemplateId, request.Mapping, null, ct)));
 
-    private static async Task ErrorFileAsync(Guid id, string templateId, HttpContext context, RunService runs, CancellationToken ct)
+    /// <param name="map">Manual mapping as <c>input:column</c> pairs (repeatable), as the browser's mapping dialog sets it.</param>
+    public static async Task ErrorFileAsync(Guid id, string templateId, string[]? map, HttpContext context, RunService runs, CancellationToken ct)
     {
+        var mapping = (map ?? []).Select(m => m.Split(':', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0], p => p[1], StringComparer.Ordinal);
         // Validate first (404/400 still possible), buffering nothing: errors stream to the response as they are found.
         context.Response.ContentType = "text/csv; charset=utf-8";
         context.Response.Headers.ContentDisposition = $"attachment; filename=\"errors-{id:N}.csv\"";
         await using var writer = new StreamWriter(context.Response.Body, new UTF8Encoding(true), 16 * 1024, leaveOpen: true);
         var started = false;
-        await runs.ValidateAsync(id, templateId, null, async e =>
+        await runs.ValidateAsync(id, templateId, mapping, async e =>
         {
             if (!started)
             {

@@ -45,6 +45,18 @@ internal static class RunEndpoints
         runs.MapDelete("/{id:guid}", CancelAsync).WithName("CancelRun").WithSummary("Cancel a queued or running run; it is charged only for the rows already scored");
     }
 
+    /// <summary>The browser's download links (cookie-authenticated, outside the API): results and a dataset's error file.</summary>
+    public static void MapRunDownloads(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/runs/{id:guid}/results.{format}", (Guid id, string format, HttpContext context, RunService runs, ITemplateCatalog catalog, UserManager<PortalUser> users, CancellationToken ct) =>
+                format is "csv" or "xlsx" ? ResultsAsync(id, format, context, runs, catalog, users, ct) : Task.FromResult<IResult>(TypedResults.NotFound()))
+            .RequireAuthorization(PortalPolicies.BusinessUser)
+            .ExcludeFromDescription();
+        app.MapGet("/datasets/{id:guid}/errors.csv", DatasetEndpoints.ErrorFileAsync)
+            .RequireAuthorization(PortalPolicies.BusinessUser)
+            .ExcludeFromDescription();
+    }
+
     private static async Task<IResult> StartAsync(
         HttpRequest request, RunService runs, DatasetService datasets, IOptions<UploadOptions> uploads, CancellationToken ct)
     {

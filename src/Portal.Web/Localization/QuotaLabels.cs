@@ -29,5 +29,12 @@ public static class QuotaLabels
         }
         : amount.ToString("N0", CultureInfo.CurrentCulture);
 
+    /// <summary>Why metered work was refused, in the reader's language.</summary>
+#pragma warning disable IDE1006
+    public static string Denial(IStringLocalizer L, QuotaDenial denial) => denial.ResetsAt is { } resets
+        ? L["Not enough {0} left: this needs {1}, {2} remain.", L.MetricLabel(denial.Metric), Format(denial.Metric, denial.Requested), Format(denial.Metric, denial.Remaining)] + " " + L["More becomes available at {0}.", FormatUtc(resets)]
+        : L["Not enough {0} left: this needs {1}, {2} remain.", L.MetricLabel(denial.Metric), Format(denial.Metric, denial.Requested), Format(denial.Metric, denial.Remaining)] + " " + L["Free some space or ask your administrator for a higher limit."];
+#pragma warning restore IDE1006
+
     public static string FormatUtc(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture);
 }

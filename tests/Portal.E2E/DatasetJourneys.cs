@@ -1,0 +1,107 @@
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace Portal.E2E;
+
+/// <summary>Uploads and batch runs in the browser: the core workflow of a business user.</summary>
+[Collection(PortalCollection.Name)]
+public sealed class DatasetJourneys(PortalAppFixture app) : JourneyTest(app)
+{
+    private static string Repository()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Portal.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new DirectoryNotFoundException("The repository root was not found.");
+    }
+
+    [Fact]
+    public Task A_member_uploads_the_data_sets_own_file_watches_the_run_reviews_results_and_downloads_them() =>
+        JourneyAsync(async () =>
+        {
+            // The German credit data set's own rows, repeated to 150,000 so that the run takes long enough to watch.
+            var source = File.ReadAllLines(Path.Combine(Repository(), "src", "Portal.Training", "Data", "german-credit", "german-credit.csv"));
+            var text = new StringBuilder(source[0]).Append('\n');
+            for (var i = 0; i < 150_000; i++)
+            {
+                text.Append(source[1 + i % (source.Length - 1)]).Append('\n');
+            }
+
+            var file = Path.Combine(Path.GetTempPath(), $"german-credit-150k-{Guid.NewGuid():N}.csv");
+            await File.WriteAllTextAsync(file, text.ToString());
+
+            await LogInAsync("member@bank.demo");
+            await Page.GotoAsync("/templates/finance-credit-risk");
+            await WaitInteractiveAsync();
+            await ByTestId("score-a-file").ClickAsync();
+            await Assertions.Expect(Page).ToHaveURLAsync(new Regex("/datasets\\?template=finance-credit-risk$"));
+            await WaitInteractiveAsync();
+            await Page.Locator("input[type=file]").SetInputFilesAsync(file);
+
+            await Assertions.Expect(Page).ToHaveURLAsync(new Regex("/datasets/[0-9a-f-]{36}\\?template=finance-credit-risk$"), new() { Timeout = 60_000 });
+            await WaitInteractiveAsync();
+            await Assertions.Expect(ByTestId("dataset-rows")).ToHaveTextAsync("150,000 rows");
+            await Assertions.Expect(ByTestId("preview").Locator("tbody tr")).ToHaveCountAsync(20);
+            await Assertions.Expect(ByTestId("valid-rows")).ToHaveTextAsync("150,000", new() { Timeout = 30_000 });
+            await Assertions.Expect(ByTestId("invalid-rows")).ToHaveTextAsync("0");
+            await Assertions.Expect(ByTestId("label-column")).ToContainTextAsync("credit_risk");
+            await Assertions.Expect(ByTestId("quota-notice")).ToHaveAttributeAsync("data-allows", "true");
+            await DocScreenshotAsync("dataset-check");
+            await ByTestId("start-run").ClickAsync();
+
+            await Assertions.Expect(Page).ToHaveURLAsync(new Regex("/runs/[0-9a-f-]{36}$"));
+            await WaitInteractiveAsync();
+            await Assertions.Expect(ByTestId("run-progress")).ToBeVisibleAsync();
+            await Assertions.Expect(ByTestId("progress-text")).ToContainTextAsync(new Regex("rows/s · about .* left"));
+            await DocScreenshotAsync("run-progress");
+            await Assertions.Expect(ByTestId("run-state")).ToHaveAttributeAsync("data-state", "Succeeded", new() { Timeout = 120_000 });
+            await Assertions.Expect(ByTestId("rows-done")).ToHaveTextAsync("150,000");
+            await Assertions.Expect(ByTestId("charged")).ToHaveTextAsync("150,000");
+            await Assertions.Expect(ByTestId("run-metrics")).ToContainTextAsync("AUC");
+            await Assertions.Expect(ByTestId("run-confusion")).ToBeVisibleAsync();
+            await Assertions.Expect(ByTestId("histogram").Locator("svg")).ToBeVisibleAsync();
+            await Assertions.Expect(ByTestId("label-counts").Locator("svg")).ToBeVisibleAsync();
+            await Assertions.Expect(ByTestId("results-grid").Locator("tbody tr")).ToHaveCountAsync(25);
+            await DocScreenshotAsync("run-results");
+
+            // Only the rows predicted "bad", the least certain first (just above the 0.5 threshold).
+            await ByTestId("label-filter").ClickAsync();
+            await Page.GetByRole(AriaRole.Option, new() { Name = "bad credit risk" }).ClickAsync();
+            await Assertions.Expect(ByTestId("results-grid").Locator("tbody")).Not.ToContainTextAsync("good credit risk");
+            await Page.GetByRole(AriaRole.Columnheader, new() { Name = "Probability" }).Locator(".sortable-column-header").ClickAsync();
+            await Assertions.Expect(ByTestId("results-grid").Locator("tbody tr").First.Locator("td").Nth(2)).ToHaveTextAsync(new Regex("^0\\.50\\d$"));
+
+            await ByTestId("explain-row").First.ClickAsync();
+            await Assertions.Expect(ByTestId("row-explanation").Locator(".effect-row")).ToHaveCountAsync(8);
+            await ByTestId("explain-close").ClickAsync();
+
+            var download = await Page.RunAndWaitForDownloadAsync(() => ByTestId("export-csv").ClickAsync());
+            var csv = await File.ReadAllLinesAsync((await download.PathAsync())!);
+            Assert.Contains(csv, l => l.StartsWith("# template: finance-credit-risk", StringComparison.Ordinal));
+            Assert.Equal(150_001, csv.Count(l => !l.StartsWith('#') && !l.StartsWith("\uFEFF#", StringComparison.Ordinal)));
+
+            await Page.GetByRole(AriaRole.Link, new() { Name = "Runs" }).First.ClickAsync();
+            await Assertions.Expect(ByTestId("runs-grid")).ToContainTextAsync("Loan application credit risk");
+            File.Delete(file);
+        });
+
+    [Fact]
+    public Task A_binary_file_renamed_csv_gets_a_clear_message_and_nothing_is_stored() =>
+        JourneyAsync(async () =>
+        {
+            var file = Path.Combine(Path.GetTempPath(), $"photo-{Guid.NewGuid():N}.csv");
+            await File.WriteAllBytesAsync(file, [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0x0D, 0x49, 0x48, 0x44, 0x52]);
+            await LogInAsync("member@hospital.demo");
+            await Page.GotoAsync("/datasets");
+            await WaitInteractiveAsync();
+            await Page.Locator("input[type=file]").SetInputFilesAsync(file);
+            await Assertions.Expect(ByTestId("upload-error")).ToContainTextAsync("This is a binary file, not CSV text");
+            await Assertions.Expect(ByTestId("datasets-grid")).Not.ToContainTextAsync("photo-");
+            File.Delete(file);
+        });
+}
