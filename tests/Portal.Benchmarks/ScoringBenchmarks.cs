@@ -109,7 +109,7 @@ public class ScoringBenchmarks
         _runOptions.Dispose();
     }
 
-    private static string Repository()
+    internal static string Repository()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {

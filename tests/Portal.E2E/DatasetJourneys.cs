@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.RegularExpressions;
 
 namespace Portal.E2E;
@@ -7,33 +6,13 @@ namespace Portal.E2E;
 [Collection(PortalCollection.Name)]
 public sealed class DatasetJourneys(PortalAppFixture app) : JourneyTest(app)
 {
-    private static string Repository()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Portal.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new DirectoryNotFoundException("The repository root was not found.");
-    }
-
     [Fact]
     public Task A_member_uploads_the_data_sets_own_file_watches_the_run_reviews_results_and_downloads_them() =>
         JourneyAsync(async () =>
         {
             // The German credit data set's own rows, repeated to 150,000 so that the run takes long enough to watch.
-            var source = File.ReadAllLines(Path.Combine(Repository(), "src", "Portal.Training", "Data", "german-credit", "german-credit.csv"));
-            var text = new StringBuilder(source[0]).Append('\n');
-            for (var i = 0; i < 150_000; i++)
-            {
-                text.Append(source[1 + i % (source.Length - 1)]).Append('\n');
-            }
-
             var file = Path.Combine(Path.GetTempPath(), $"german-credit-150k-{Guid.NewGuid():N}.csv");
-            await File.WriteAllTextAsync(file, text.ToString());
+            await File.WriteAllTextAsync(file, RepositoryPaths.Repeated("german-credit", 150_000));
 
             await LogInAsync("member@bank.demo");
             await Page.GotoAsync("/templates/finance-credit-risk");

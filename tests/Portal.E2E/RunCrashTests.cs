@@ -26,15 +26,8 @@ public sealed class RunCrashTests
         await portal.StartAsync();
         using var client = Client(portal);
 
-        var source = File.ReadAllLines(Path.Combine(Repository(), "src", "Portal.Training", "Data", "german-credit", "german-credit.csv"));
-        var text = new StringBuilder(source[0]).Append('\n');
-        for (var i = 0; i < Rows; i++)
-        {
-            text.Append(source[1 + i % (source.Length - 1)]).Append('\n');
-        }
-
         using var form = new MultipartFormDataContent { { new StringContent("finance-credit-risk"), "templateId" } };
-        form.Add(new ByteArrayContent(Encoding.UTF8.GetBytes(text.ToString())), "file", "credit-200k.csv");
+        form.Add(new ByteArrayContent(Encoding.UTF8.GetBytes(RepositoryPaths.Repeated("german-credit", Rows))), "file", "credit-200k.csv");
         var started = await client.PostAsync("/api/v1/runs", form);
         Assert.True(started.IsSuccessStatusCode, await started.Content.ReadAsStringAsync());
         var runId = (await JsonAsync(started)).GetProperty("id").GetString()!;
@@ -91,18 +84,5 @@ public sealed class RunCrashTests
             Assert.True(watch.Elapsed < timeout, $"Timed out; the run is {run}\n{portal.Log()}");
             await Task.Delay(50);
         }
-    }
-
-    private static string Repository()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Portal.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new DirectoryNotFoundException("The repository root was not found.");
     }
 }

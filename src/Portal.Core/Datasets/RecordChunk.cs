@@ -21,6 +21,7 @@ public sealed class RecordChunk
         _batch = new TabularBatch(manifest, capacity);
         Rows = new int[capacity];
         Actuals = new string?[capacity];
+        Records = new string?[capacity][];
     }
 
     public int Capacity => _batch.Count;
@@ -31,6 +32,22 @@ public sealed class RecordChunk
 
     /// <summary>The 1-based file row of each valid record.</summary>
     public int[] Rows { get; }
+
+    /// <summary>The file's cells of each valid record (as read; the reader gives every record its own array).</summary>
+    public string?[][] Records { get; }
+
+    /// <summary>Record <paramref name="i"/>'s cells for the template's inputs, in input order, as the file wrote them (trimmed).</summary>
+    public string[] InputText(int i)
+    {
+        var cells = Records[i];
+        var text = new string[_columns.Length];
+        for (var c = 0; c < text.Length; c++)
+        {
+            text[c] = cells[_columns[c]]?.Trim() ?? string.Empty;
+        }
+
+        return text;
+    }
 
     /// <summary>The label column's cell of each valid record (null when the file has no label column).</summary>
     public string?[] Actuals { get; }
@@ -82,6 +99,7 @@ public sealed class RecordChunk
         }
 
         Rows[at] = row;
+        Records[at] = cells;
         Actuals[at] = _label >= 0 ? cells[_label]?.Trim() : null;
         Count++;
         return true;

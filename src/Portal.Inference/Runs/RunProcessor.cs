@@ -61,6 +61,7 @@ public sealed class RunProcessor(
                 return; // the lease was lost to another worker, which now owns the run
             }
 
+            await results.CompleteAsync(CancellationToken.None);
             if (await queue.FinishAsync(run.Id, workerId, state.Value, done, done, null, metrics, labelled, CancellationToken.None) && lease is not null)
             {
                 await lease.SettleAsync(done, state == RunState.Cancelled ? UsageOutcome.Cancelled : UsageOutcome.Succeeded);
@@ -78,6 +79,7 @@ public sealed class RunProcessor(
             if (await queue.FinishAsync(run.Id, workerId, RunState.Cancelled, done, done, null, null, 0, CancellationToken.None) && lease is not null)
             {
                 await lease.SettleAsync(done, UsageOutcome.Cancelled);
+                await CompleteResultsAsync(run);
             }
         }
         catch (Exception e)
@@ -87,7 +89,18 @@ public sealed class RunProcessor(
             if (await queue.FinishAsync(run.Id, workerId, RunState.Failed, done, done, message, null, 0, CancellationToken.None) && lease is not null)
             {
                 await lease.SettleAsync(done, UsageOutcome.Failed);
+                await CompleteResultsAsync(run);
             }
+        }
+    }
+
+    /// <summary>Indexes the results of a run that stopped early (the normal path does this before finishing).</summary>
+    private async Task CompleteResultsAsync(Run run)
+    {
+        if (File.Exists(store.PathOf(run)))
+        {
+            await using var results = await store.OpenAsync(run, create: true, CancellationToken.None);
+            await results.CompleteAsync(CancellationToken.None);
         }
     }
 
@@ -96,59 +109,28 @@ public sealed class RunProcessor(
         RunResultsFile results, int after, int done, Action<int> progress, CancellationToken cancellationToken)
     {
         using var reader = await datasets.OpenAsync(dataset, cancellationToken);
-        var mapping = ColumnMapping.Match(manifest, reader.Header, run.Mapping);
-        var chunk = new RecordChunk(manifest, mapping.Indices(manifest, reader.Header), mapping.LabelIndex(reader.Header), options.Value.ChunkRows);
-        var output = manifest.Output;
-        var rows = new List<ResultRow>(chunk.Capacity);
-        var more = true;
-        while (more)
+        var held = true;
+        var cancel = false;
+        var pipeline = new RunPipeline(manifest, model, options.Value.ChunkRows);
+        var (_, completed) = await pipeline.RunAsync(reader, run.Mapping, results, after, async scored =>
         {
-            chunk.Clear();
-            while (!chunk.IsFull && (more = await reader.ReadAsync(cancellationToken)))
-            {
-                if (reader.Row > after)
-                {
-                    chunk.TryAdd(reader.Row, reader.Current, reader.RecordError, null);
-                }
-            }
+            progress(done + scored);
+            (held, cancel) = await queue.HeartbeatAsync(run.Id, workerId, done + scored, CancellationToken.None);
+            return held && !cancel;
+        }, cancellationToken);
 
-            if (chunk.Count == 0)
-            {
-                break;
-            }
-
-            var batch = chunk.Batch;
-            var scores = model.Score(batch);
-            rows.Clear();
-            for (var i = 0; i < chunk.Count; i++)
-            {
-                var inputs = new string[manifest.Inputs.Count];
-                for (var c = 0; c < inputs.Length; c++)
-                {
-                    inputs[c] = batch.ValueText(i, c);
-                }
-
-                var label = manifest.IsClassification ? (scores[i] >= 0.5f ? output.PositiveLabel : output.NegativeLabel) : null;
-                rows.Add(new ResultRow(chunk.Rows[i], label, Math.Round(scores[i], 6), chunk.Actuals[i], inputs));
-            }
-
-            await results.AppendAsync(rows, cancellationToken);
-            done += chunk.Count;
-            progress(done);
-            var (held, cancel) = await queue.HeartbeatAsync(run.Id, workerId, done, CancellationToken.None);
-            if (!held)
-            {
-                logger.LogWarning("Run {RunId}: lease lost after {Done} rows; another worker continues it", run.Id, done);
-                return (null, 0, null);
-            }
-
-            if (cancel)
-            {
-                return (RunState.Cancelled, 0, null);
-            }
+        if (!held)
+        {
+            logger.LogWarning("Run {RunId}: lease lost; another worker continues it", run.Id);
+            return (null, 0, null);
         }
 
-        if (mapping.LabelColumn is null)
+        if (cancel || !completed)
+        {
+            return (RunState.Cancelled, 0, null);
+        }
+
+        if (run.LabelColumn is null)
         {
             return (RunState.Succeeded, 0, null);
         }

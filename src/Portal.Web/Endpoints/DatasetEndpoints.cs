@@ -44,8 +44,7 @@ internal static class DatasetEndpoints
                 TypedResults.Ok((await service.ListAsync(ct)).Select(d => DatasetDto.From(d)).ToList()))
             .WithName("ListDatasets").WithSummary("Your datasets (a tenant admin's: the tenant's)");
         datasets.MapGet("/{id:guid}", GetAsync).WithName("GetDataset").WithSummary("A dataset with its columns and first 20 rows");
-        datasets.MapPatch("/{id:guid}", async (Guid id, RenameDatasetRequest request, DatasetService service, CancellationToken ct) =>
-                TypedResults.Ok(DatasetDto.From(await service.RenameAsync(id, request.Name ?? string.Empty, ct))))
+        datasets.MapPatch("/{id:guid}", RenameAsync)
             .WithName("RenameDataset").WithSummary("Rename a dataset");
         datasets.MapDelete("/{id:guid}", async (Guid id, DatasetService service, CancellationToken ct) =>
             {
@@ -72,6 +71,17 @@ internal static class DatasetEndpoints
 
         var dataset = upload.Dataset!;
         return TypedResults.Created($"{ApiPaths.V1}/datasets/{dataset.Id}", DatasetDto.From(dataset, await service.PreviewAsync(dataset, 5, ct)));
+    }
+
+    private static async Task<Results<Ok<DatasetDto>, ValidationProblem>> RenameAsync(Guid id, RenameDatasetRequest request, DatasetService service, CancellationToken ct)
+    {
+        var name = request.Name?.Trim() ?? string.Empty;
+        if (name.Length is 0 or > 200)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["name"] = ["Give the dataset a name of 1 to 200 characters."] });
+        }
+
+        return TypedResults.Ok(DatasetDto.From(await service.RenameAsync(id, name, ct)));
     }
 
     private static async Task<Results<Ok<DatasetDto>, ProblemHttpResult>> GetAsync(Guid id, DatasetService service, CancellationToken ct) =>

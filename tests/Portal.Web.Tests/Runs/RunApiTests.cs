@@ -369,4 +369,63 @@ public sealed class RunApiTests : IClassFixture<RunApiTests.Factory>
         var results = ParseCsv(await client.GetStringAsync($"/api/v1/runs/{runId}/results"));
         Assert.Equal(done, results.Count - 1);
     }
+
+    [Theory]
+    [InlineData("medical-breast-cancer")]
+    [InlineData("medical-diabetes-progression")]
+    [InlineData("finance-credit-risk")]
+    [InlineData("education-student-performance")]
+    public async Task Each_templates_sample_runs_from_csv_xlsx_and_json_lines_with_the_same_results(string templateId)
+    {
+        var client = _factory.Web.CreateApiClient(PortalWebFactory.HospitalMemberKey);
+        var lines = File.ReadAllLines(Path.Combine(Repository(), "src", "Portal.Templates", templateId, "sample.csv")).Where(l => l.Length > 0).ToList();
+        var header = lines[0].Split(',');
+        var records = lines.Skip(1).Select(l => l.Split(',')).ToList();
+
+        // The same rows as an Excel workbook (numbers as number cells) and as JSON lines.
+        using var xlsx = new MemoryStream();
+        await using (var writer = await XlsxWriter.CreateAsync(xlsx, CancellationToken.None))
+        {
+            await writer.BeginSheetAsync("Data", CancellationToken.None);
+            await writer.WriteRowAsync(header);
+            foreach (var record in records)
+            {
+                await writer.WriteRowAsync(record.Select(c => double.TryParse(c, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? (object)d : c));
+            }
+        }
+
+        var jsonl = string.Join('\n', records.Select(r => JsonSerializer.Serialize(header.Zip(r).ToDictionary(
+            p => p.First, p => double.TryParse(p.Second, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? (object)d : p.Second))));
+
+        var probabilities = new List<string[]>();
+        foreach (var (content, name) in new[] { (Encoding.UTF8.GetBytes(string.Join('\n', lines)), "sample.csv"), (xlsx.ToArray(), "sample.xlsx"), (Encoding.UTF8.GetBytes(jsonl), "sample.jsonl") })
+        {
+            var start = await client.PostAsync("/api/v1/runs", Multipart(content, name, ("templateId", templateId)));
+            Assert.True(start.StatusCode == HttpStatusCode.Accepted, await start.Content.ReadAsStringAsync());
+            var run = await WaitForAsync(client, (await JsonAsync(start)).GetProperty("id").GetString()!, Finished, TimeSpan.FromSeconds(60));
+            Assert.Equal("Succeeded", run.GetProperty("state").GetString());
+            Assert.Equal(records.Count, run.GetProperty("rowsDone").GetInt32());
+            Assert.Equal(records.Count, run.GetProperty("labelledRows").GetInt32());
+            var table = ParseCsv(await client.GetStringAsync($"/api/v1/runs/{run.GetProperty("id").GetString()}/results"));
+            var scoreColumn = Array.IndexOf(table[0], table[0].Contains("probability") ? "probability" : "value");
+            probabilities.Add([.. table.Skip(1).Select(r => r[scoreColumn])]);
+        }
+
+        Assert.Equal(probabilities[0], probabilities[1]);
+        Assert.Equal(probabilities[0], probabilities[2]);
+    }
+
+    [Fact]
+    public async Task A_dataset_can_be_renamed_and_runs_keep_the_name_they_were_made_with()
+    {
+        var client = _factory.Web.CreateApiClient(PortalWebFactory.HospitalMemberKey);
+        var sample = await File.ReadAllBytesAsync(Path.Combine(Repository(), "src", "Portal.Templates", "medical-breast-cancer", "sample.csv"));
+        var run = await JsonAsync(await client.PostAsync("/api/v1/runs", Multipart(sample, "tumours.csv", ("templateId", "medical-breast-cancer"))));
+        var datasetId = run.GetProperty("datasetId").GetString();
+        var renamed = await client.PatchAsJsonAsync($"/api/v1/datasets/{datasetId}", new { name = "Ward 3, March" });
+        Assert.Equal("Ward 3, March", (await JsonAsync(renamed)).GetProperty("name").GetString());
+        Assert.Equal("Ward 3, March", (await JsonAsync(await client.GetAsync($"/api/v1/datasets/{datasetId}"))).GetProperty("name").GetString());
+        Assert.Equal("tumours", (await JsonAsync(await client.GetAsync($"/api/v1/runs/{run.GetProperty("id").GetString()}"))).GetProperty("datasetName").GetString());
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.PatchAsJsonAsync($"/api/v1/datasets/{datasetId}", new { name = "  " })).StatusCode);
+    }
 }
