@@ -109,6 +109,7 @@ internal sealed class TemplateTrainer(TemplateSpec spec, string dataRoot, string
                 $"; the model was trained on the {train.Count} training rows only, exported to ONNX, and every figure here was computed from the ONNX model's scores on the {validation.Count} held-out rows" +
                 (Classification ? " (threshold 0.5 for the confusion matrix)" : string.Empty) +
                 ". Importance is the mean drop in " + (Classification ? "AUC" : "R²") + " over 3 random shuffles of each column. The data set's other 20 % (not in this repository) was not used." +
+                (inputs.Any(i => i.Categories is not null) ? " Category columns are one-hot encoded in the order of their categories in template.json; the ONNX model takes each as a float vector of that width and numbers as float [rows, 1]." : string.Empty) +
                 (spec.Tuning is { } tuning ? " " + tuning : string.Empty),
         };
 
@@ -199,27 +200,37 @@ internal sealed class TemplateTrainer(TemplateSpec spec, string dataRoot, string
         try
         {
             var labelIndex = table.Index(spec.LabelColumn);
-            var indexes = features.Select(table.Index).ToList();
+            var byName = inputs.ToDictionary(i => i.Name);
+
+            // Categories are one-hot encoded here, in the manifest's order, so that the exported model takes only
+            // numbers: a category column becomes one float vector input of width K (the portal builds it from the
+            // category's position), and no strings have to be marshalled into ONNX Runtime at scoring time.
+            IEnumerable<string> Cells(string[] r) => features.SelectMany(f => byName[f].Categories is { } categories
+                ? categories.Select(c => c == r[table.Index(f)] ? "1" : "0")
+                : [r[table.Index(f)]]);
             string LabelCell(string[] r) => Classification ? (spec.IsPositive!(r[labelIndex]) ? "true" : "false") : r[labelIndex];
+            var header = features.SelectMany(f => byName[f].Categories is { } categories ? categories.Select(c => f + "=" + c) : [f]);
             var trainPath = Path.Combine(temp.FullName, "train.csv");
             var validationPath = Path.Combine(temp.FullName, "validation.csv");
-            CsvTable.Write(trainPath, [.. features, Label], train.Select(r => indexes.Select(i => r[i]).Append(LabelCell(r))));
-            CsvTable.Write(validationPath, [.. features, Label], validation.Select(r => indexes.Select(i => r[i]).Append(LabelCell(r))));
+            CsvTable.Write(trainPath, [.. header, Label], train.Select(r => Cells(r).Append(LabelCell(r))));
+            CsvTable.Write(validationPath, [.. header, Label], validation.Select(r => Cells(r).Append(LabelCell(r))));
 
-            var byName = inputs.ToDictionary(i => i.Name);
-            var columns = features.Select((f, i) => new TextLoader.Column(f, byName[f].Type == InputType.Category ? DataKind.String : DataKind.Single, i)).ToList();
-            columns.Add(new TextLoader.Column(Label, Classification ? DataKind.Boolean : DataKind.Single, features.Count));
+            var columns = new List<TextLoader.Column>();
+            var at = 0;
+            foreach (var f in features)
+            {
+                var width = byName[f].Categories?.Count ?? 1;
+                columns.Add(byName[f].Categories is null
+                    ? new TextLoader.Column(f, DataKind.Single, at)
+                    : new TextLoader.Column(f, DataKind.Single, [new TextLoader.Range(at, at + width - 1)]));
+                at += width;
+            }
+
+            columns.Add(new TextLoader.Column(Label, Classification ? DataKind.Boolean : DataKind.Single, at));
             var loader = ml.Data.CreateTextLoader(new TextLoader.Options { Columns = [.. columns], HasHeader = true, Separators = [','] });
             var trainView = loader.Load(trainPath);
             var validationView = loader.Load(validationPath);
-
-            var categorical = features.Where(f => byName[f].Type == InputType.Category).ToList();
-            var featureColumns = features.Select(f => byName[f].Type == InputType.Category ? f + "__onehot" : f).ToArray();
-            IEstimator<ITransformer> pipeline = ml.Transforms.Concatenate("Features", featureColumns);
-            if (categorical.Count > 0)
-            {
-                pipeline = ml.Transforms.Categorical.OneHotEncoding([.. categorical.Select(c => new InputOutputColumnPair(c + "__onehot", c))]).Append(pipeline);
-            }
+            IEstimator<ITransformer> pipeline = ml.Transforms.Concatenate("Features", [.. features]);
 
             IEstimator<ITransformer> estimator = spec.Learner switch
             {

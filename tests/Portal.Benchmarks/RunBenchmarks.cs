@@ -62,13 +62,7 @@ public class RunBenchmarks
         for (var start = 0; start < Rows; start += Chunk)
         {
             var batch = TabularValidator.Validate(_manifest, rows.Skip(start).Take(Chunk).ToList()).Batch;
-            var shape = new long[] { batch.Count, 1 };
-            _bareChunks.Add([.. _manifest.Inputs.Select((_, c) => batch.Column(c) switch
-            {
-                float[] f => OrtValue.CreateTensorValueFromMemory(f, shape),
-                string[] s => OrtValue.CreateFromStringTensor(new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<string>(s, [s.Length, 1])),
-                _ => throw new InvalidOperationException(),
-            })]);
+            _bareChunks.Add(ScoringBenchmarks.BareInputs(_manifest, batch));
         }
     }
 

@@ -72,7 +72,7 @@ public sealed class RecordChunk
         {
             var input = _manifest.Inputs[c];
             var text = _columns[c] >= 0 ? cells[_columns[c]] : null;
-            var (number, category, error) = TabularValidator.CheckText(input, text);
+            var (value, error) = TabularValidator.CheckText(input, text);
             if (error is not null)
             {
                 ok = false;
@@ -83,13 +83,9 @@ public sealed class RecordChunk
 
                 report(new CellError(row, input.Name, error));
             }
-            else if (ok && category is not null)
-            {
-                _batch.Categories(c)[at] = category;
-            }
             else if (ok)
             {
-                _batch.Numbers(c)[at] = number;
+                _batch.Values(c)[at] = value;
             }
         }
 

@@ -1,38 +1,38 @@
+using System.Globalization;
+
 namespace Portal.Core.Templates;
 
 /// <summary>
-/// Validated rows for one template, column by column (numbers as <see cref="float"/>, categories as strings), so that
-/// scoring can hand each column to the model as one tensor without another copy.
+/// Validated rows for one template, column by column, every column a <see cref="float"/> array: numbers as themselves,
+/// categories as their position in the column's declared list. Scoring hands number columns to the model without a
+/// copy and expands category columns into one-hot vectors, so no text crosses into the model.
 /// </summary>
 public sealed class TabularBatch
 {
-    private readonly object[] _columns;
+    private readonly float[][] _columns;
 
     public TabularBatch(TemplateManifest manifest, int count)
     {
         Manifest = manifest;
         Count = count;
-        _columns = [.. manifest.Inputs.Select(i => i.Type == InputType.Category ? (object)new string[count] : new float[count])];
+        _columns = [.. manifest.Inputs.Select(_ => new float[count])];
     }
 
     public TemplateManifest Manifest { get; }
 
     public int Count { get; }
 
-    public float[] Numbers(int column) => (float[])_columns[column];
+    /// <summary>The column's values: numbers, or for a category column the index of each row's category.</summary>
+    public float[] Values(int column) => _columns[column];
 
-    public string[] Categories(int column) => (string[])_columns[column];
-
-    /// <summary>The column's array: <see cref="float"/>[] or <see cref="string"/>[].</summary>
-    public object Column(int column) => _columns[column];
-
-    /// <summary>Row <paramref name="row"/> as text, in input order (for explanations and exports).</summary>
-    public string ValueText(int row, int column) => _columns[column] switch
+    /// <summary>Row <paramref name="row"/>'s value of <paramref name="column"/> as text (the declared spelling for categories).</summary>
+    public string ValueText(int row, int column)
     {
-        float[] f => f[row].ToString("R", System.Globalization.CultureInfo.InvariantCulture),
-        string[] s => s[row],
-        _ => string.Empty,
-    };
+        var value = _columns[column][row];
+        return Manifest.Inputs[column].Categories is { } categories
+            ? categories[(int)value]
+            : value.ToString("R", CultureInfo.InvariantCulture);
+    }
 
     /// <summary>The first <paramref name="count"/> rows as a new batch (arrays copied).</summary>
     public TabularBatch Prefix(int count)
@@ -45,7 +45,7 @@ public sealed class TabularBatch
         var copy = new TabularBatch(Manifest, count);
         for (var c = 0; c < _columns.Length; c++)
         {
-            Array.Copy((Array)_columns[c], (Array)copy._columns[c], count);
+            Array.Copy(_columns[c], copy._columns[c], count);
         }
 
         return copy;
@@ -57,15 +57,7 @@ public sealed class TabularBatch
         var copy = new TabularBatch(Manifest, times);
         for (var c = 0; c < _columns.Length; c++)
         {
-            switch (_columns[c])
-            {
-                case float[] f:
-                    Array.Fill(copy.Numbers(c), f[row]);
-                    break;
-                case string[] s:
-                    Array.Fill(copy.Categories(c), s[row]);
-                    break;
-            }
+            Array.Fill(copy._columns[c], _columns[c][row]);
         }
 
         return copy;

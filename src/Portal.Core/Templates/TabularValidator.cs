@@ -37,19 +37,15 @@ public static class TabularValidator
                     tolerant.TryGetValue(input.Name, out raw);
                 }
 
-                var (number, category, error) = Check(input, raw);
+                var (value, error) = Check(input, raw);
                 if (error is not null)
                 {
                     errors.Add(new CellError(r + 1, input.Name, error));
                     ok = false;
                 }
-                else if (ok && category is not null)
-                {
-                    batch.Categories(c)[at] = category;
-                }
                 else if (ok)
                 {
-                    batch.Numbers(c)[at] = number;
+                    batch.Values(c)[at] = value;
                 }
             }
 
@@ -74,10 +70,10 @@ public static class TabularValidator
         return normalized;
     }
 
-    /// <summary>Checks one cell of text: the number (for number columns), the declared category spelling, or the error.</summary>
-    public static (float Number, string? Category, string? Error) CheckText(InputColumn input, string? text) => Check(input, text);
+    /// <summary>Checks one cell of text: its batch value (the number, or the category's position), or the error.</summary>
+    public static (float Value, string? Error) CheckText(InputColumn input, string? text) => Check(input, text);
 
-    private static (float Number, string? Category, string? Error) Check(InputColumn input, object? raw)
+    private static (float Value, string? Error) Check(InputColumn input, object? raw)
     {
         var text = raw switch
         {
@@ -94,32 +90,32 @@ public static class TabularValidator
         text = text?.Trim();
         if (string.IsNullOrEmpty(text))
         {
-            return (0, null, "is missing");
+            return (0, "is missing");
         }
 
         if (input.Type == InputType.Category)
         {
-            return input.CategoryLookup.TryGetValue(text, out var match)
-                ? (0, match, null)
-                : (0, null, $"'{Shorten(text)}' is not one of: {string.Join(", ", input.Categories ?? [])}");
+            return input.CategoryLookup.TryGetValue(text, out var index)
+                ? (index, null)
+                : (0, $"'{Shorten(text)}' is not one of: {string.Join(", ", input.Categories ?? [])}");
         }
 
         if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) || !double.IsFinite(number))
         {
-            return (0, null, $"'{Shorten(text)}' is not a number");
+            return (0, $"'{Shorten(text)}' is not a number");
         }
 
         if (input.Type == InputType.Integer && Math.Abs(number - Math.Round(number)) > 1e-9)
         {
-            return (0, null, $"{text} is not a whole number");
+            return (0, $"{text} is not a whole number");
         }
 
         if (input.Min is { } min && number < min || input.Max is { } max && number > max)
         {
-            return (0, null, $"{text} is outside the allowed range {Format(input.Min)} to {Format(input.Max)}{(input.Unit is { Length: > 0 } u ? " " + u : string.Empty)}");
+            return (0, $"{text} is outside the allowed range {Format(input.Min)} to {Format(input.Max)}{(input.Unit is { Length: > 0 } u ? " " + u : string.Empty)}");
         }
 
-        return ((float)number, null, null);
+        return ((float)number, null);
     }
 
     private static string Format(double? v) => v?.ToString("G6", CultureInfo.InvariantCulture) ?? "…";

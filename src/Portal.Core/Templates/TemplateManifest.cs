@@ -10,6 +10,7 @@ public sealed record LocalizedText(
     [property: JsonPropertyName("zh-CN")] string ZhCn)
 {
     /// <summary>The text for the current UI culture.</summary>
+    [JsonIgnore]
     public string Current => CultureInfo.CurrentUICulture.Name.StartsWith("zh", StringComparison.OrdinalIgnoreCase) ? ZhCn : En;
 
     public override string ToString() => Current;
@@ -50,12 +51,20 @@ public sealed record InputColumn
     /// <summary>The typical value (training median or mode): what explanations substitute to measure a feature's effect.</summary>
     public required string Baseline { get; init; }
 
-    private FrozenDictionary<string, string>? _categoryLookup;
+    private FrozenDictionary<string, int>? _categoryLookup;
 
-    /// <summary>Allowed category, case-insensitively, to its declared spelling (built once per column).</summary>
-    internal FrozenDictionary<string, string> CategoryLookup =>
-        _categoryLookup ??= (Categories ?? []).Distinct(StringComparer.OrdinalIgnoreCase)
-            .ToFrozenDictionary(c => c, c => c, StringComparer.OrdinalIgnoreCase);
+    /// <summary>Allowed category, case-insensitively, to its position in <see cref="Categories"/> (built once per column).</summary>
+    internal FrozenDictionary<string, int> CategoryLookup =>
+        _categoryLookup ??= (Categories ?? []).Select((c, i) => (c, i)).DistinctBy(p => p.c, StringComparer.OrdinalIgnoreCase)
+            .ToFrozenDictionary(p => p.c, p => p.i, StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// The value a row of this column holds in a <see cref="TabularBatch"/> for <paramref name="text"/>: the number, or the
+    /// category's position. Used for baselines, which the manifest writes as text.
+    /// </summary>
+    public float BatchValue(string text) => Type == InputType.Category
+        ? CategoryLookup[text]
+        : float.Parse(text, System.Globalization.CultureInfo.InvariantCulture);
 }
 
 /// <summary>What a template predicts.</summary>

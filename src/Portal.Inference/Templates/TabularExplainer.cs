@@ -1,4 +1,3 @@
-using System.Globalization;
 using Portal.Core.Templates;
 
 namespace Portal.Inference.Templates;
@@ -28,21 +27,14 @@ public static class TabularExplainer
         var variants = new TabularBatch(batch.Manifest, rows.Count * width);
         for (var c = 0; c < inputs.Count; c++)
         {
-            var baseline = inputs[c].Baseline;
+            var baseline = inputs[c].BatchValue(inputs[c].Baseline);
+            var values = batch.Values(c);
+            var target = variants.Values(c);
             for (var r = 0; r < rows.Count; r++)
             {
                 var from = r * width;
-                switch (batch.Column(c))
-                {
-                    case float[] numbers:
-                        Array.Fill(variants.Numbers(c), numbers[rows[r]], from, width);
-                        variants.Numbers(c)[from + c + 1] = float.Parse(baseline, CultureInfo.InvariantCulture);
-                        break;
-                    case string[] categories:
-                        Array.Fill(variants.Categories(c), categories[rows[r]], from, width);
-                        variants.Categories(c)[from + c + 1] = baseline;
-                        break;
-                }
+                Array.Fill(target, values[rows[r]], from, width);
+                target[from + c + 1] = baseline;
             }
         }
 

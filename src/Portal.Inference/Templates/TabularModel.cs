@@ -1,3 +1,4 @@
+using System.Buffers;
 using Microsoft.ML.OnnxRuntime;
 using Portal.Core.Templates;
 
@@ -5,7 +6,8 @@ namespace Portal.Inference.Templates;
 
 /// <summary>
 /// A template's ONNX model: one <see cref="InferenceSession"/>, loaded once and shared (ONNX Runtime's Run is
-/// thread-safe). Scores a <see cref="TabularBatch"/> with one tensor per input column, shape [rows, 1].
+/// thread-safe). Scores a <see cref="TabularBatch"/> with one float tensor per input column: [rows, 1] for a number,
+/// [rows, K] one-hot for a category with K declared values (in the manifest's order), as the training tool exports.
 /// </summary>
 public sealed class TabularModel : IDisposable
 {
@@ -18,6 +20,7 @@ public sealed class TabularModel : IDisposable
     private readonly string _output;
     private readonly string[] _inputNames;
     private readonly string[] _outputNames;
+    private readonly int[] _widths;
 
     public TabularModel(string onnxPath, TemplateManifest manifest, SessionOptions? options = null)
     {
@@ -28,12 +31,16 @@ public sealed class TabularModel : IDisposable
         _output = manifest.IsClassification ? ProbabilityOutput : ScoreOutput;
         _inputNames = [.. manifest.Inputs.Select(i => i.Name)];
         _outputNames = [_output];
-        var missing = manifest.Inputs.Select(i => i.Name).Where(n => !_session.InputMetadata.ContainsKey(n)).ToList();
-        if (missing.Count > 0 || !_session.OutputMetadata.ContainsKey(_output))
+        _widths = [.. manifest.Inputs.Select(i => i.Categories?.Count ?? 1)];
+        var mismatched = manifest.Inputs.Select((input, c) => (input.Name, Width: _widths[c]))
+            .Where(i => !_session.InputMetadata.TryGetValue(i.Name, out var meta) || meta.ElementType != typeof(float) || meta.Dimensions is not [_, var width] || width != i.Width)
+            .Select(i => $"{i.Name} (float[rows, {i.Width}])")
+            .ToList();
+        if (mismatched.Count > 0 || !_session.OutputMetadata.ContainsKey(_output))
         {
             _session.Dispose();
             throw new InvalidDataException(
-                $"{Path.GetFileName(onnxPath)} does not match template.json: missing inputs [{string.Join(", ", missing)}] or output '{_output}'.");
+                $"{Path.GetFileName(onnxPath)} does not match template.json: inputs [{string.Join(", ", mismatched)}] or output '{_output}' missing or of another shape; re-train the pack with src/Portal.Training.");
         }
     }
 
@@ -50,18 +57,25 @@ public sealed class TabularModel : IDisposable
             return [];
         }
 
-        var shape = new long[] { batch.Count, 1 };
+        var rows = batch.Count;
         var values = new OrtValue[_inputNames.Length];
+        var rented = new float[]?[_inputNames.Length];
         try
         {
             for (var c = 0; c < values.Length; c++)
             {
-                values[c] = batch.Column(c) switch
+                var width = _widths[c];
+                if (width == 1)
                 {
-                    float[] f => OrtValue.CreateTensorValueFromMemory(f, shape),
-                    string[] s => StringTensor(s, shape),
-                    _ => throw new InvalidOperationException($"Column {_inputNames[c]} has no values."),
-                };
+                    values[c] = OrtValue.CreateTensorValueFromMemory(batch.Values(c), [rows, 1]);
+                    continue;
+                }
+
+                // One-hot buffers come from the shared pool: a large batch would otherwise put megabytes on the
+                // large-object heap at every call.
+                var buffer = rented[c] = ArrayPool<float>.Shared.Rent(rows * width);
+                OneHot(batch.Values(c), rows, width, buffer);
+                values[c] = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, buffer.AsMemory(0, rows * width), [rows, width]);
             }
 
             using var results = _session.Run(RunOptions, _inputNames, values, _outputNames);
@@ -69,16 +83,33 @@ public sealed class TabularModel : IDisposable
         }
         finally
         {
-            foreach (var value in values)
+            for (var c = 0; c < values.Length; c++)
             {
-                value?.Dispose();
+                values[c]?.Dispose();
+                if (rented[c] is { } buffer)
+                {
+                    ArrayPool<float>.Shared.Return(buffer);
+                }
             }
         }
     }
 
-    /// <summary>One bulk conversion of the column's strings into an ONNX string tensor (far cheaper than setting each element).</summary>
-    private static OrtValue StringTensor(string[] strings, long[] shape) =>
-        OrtValue.CreateFromStringTensor(new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<string>(strings, [(int)shape[0], 1]));
+    /// <summary>Category positions as one-hot rows: row r has a 1 at column <c>index[r]</c>.</summary>
+    public static float[] OneHot(float[] index, int rows, int width)
+    {
+        var encoded = new float[rows * width];
+        OneHot(index, rows, width, encoded);
+        return encoded;
+    }
+
+    private static void OneHot(float[] index, int rows, int width, float[] into)
+    {
+        Array.Clear(into, 0, rows * width);
+        for (var r = 0; r < rows; r++)
+        {
+            into[(r * width) + (int)index[r]] = 1f;
+        }
+    }
 
     public void Dispose() => _session.Dispose();
 }

@@ -47,14 +47,17 @@ public sealed class RunQueueTests : CoreHostTest
         var ids = await QueueRunsAsync(40);
         var claims = new ConcurrentBag<(string Worker, Guid Run)>();
         var queues = new[] { NewQueue(), NewQueue() };
+        using var start = new Barrier(4);
         await Task.WhenAll(Enumerable.Range(0, 4).Select(w => Task.Run(async () =>
         {
             var worker = $"process{w % 2}:worker{w}";
+            start.SignalAndWait();
             while (await queues[w % 2].ClaimAsync(worker, CancellationToken.None) is { } run)
             {
                 claims.Add((worker, run.Id));
                 Assert.Equal(RunState.Running, run.State);
                 Assert.Equal(worker, run.WorkerId);
+                await Task.Delay(5); // the "work", so that the workers take turns
             }
         })));
 

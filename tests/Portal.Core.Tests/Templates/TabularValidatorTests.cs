@@ -32,9 +32,9 @@ public sealed class TabularValidatorTests
         var result = TabularValidator.Validate(Manifest, [Row("12.5", "6", "rent"), Row(999, 72, "OWN")]);
 
         Assert.True(result.IsValid);
-        Assert.Equal([12.5f, 999f], result.Batch.Numbers(0));
-        Assert.Equal([6f, 72f], result.Batch.Numbers(1));
-        Assert.Equal(["rent", "own"], result.Batch.Categories(2)); // categories match case-insensitively, stored as declared
+        Assert.Equal([12.5f, 999f], result.Batch.Values(0));
+        Assert.Equal([6f, 72f], result.Batch.Values(1));
+        Assert.Equal(["rent", "own"], new[] { result.Batch.ValueText(0, 2), result.Batch.ValueText(1, 2) }); // categories match case-insensitively, read back as declared
         Assert.Equal([0, 1], result.ValidRows);
     }
 
@@ -53,9 +53,9 @@ public sealed class TabularValidatorTests
         Assert.Equal([3], result.ValidRows);
         Assert.Equal(1, result.Batch.Count);
         // The valid row's values, not leftovers of the failed rows written before it.
-        Assert.Equal([7f], result.Batch.Numbers(0));
-        Assert.Equal([12f], result.Batch.Numbers(1));
-        Assert.Equal(["own"], result.Batch.Categories(2));
+        Assert.Equal([7f], result.Batch.Values(0));
+        Assert.Equal([12f], result.Batch.Values(1));
+        Assert.Equal("own", result.Batch.ValueText(0, 2));
         Assert.Equal(
         [
             (1, "amount", "'abc' is not a number"),
@@ -76,7 +76,7 @@ public sealed class TabularValidatorTests
         var row = json.EnumerateObject().ToDictionary(p => p.Name, p => (object?)p.Value);
         var result = TabularValidator.Validate(Manifest, [row]);
         Assert.True(result.IsValid, string.Join("; ", result.Errors));
-        Assert.Equal(3f, result.Batch.Numbers(0)[0]);
+        Assert.Equal(3f, result.Batch.Values(0)[0]);
     }
 
     [Fact]
