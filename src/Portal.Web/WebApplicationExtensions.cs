@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Authentication;
 using System.Globalization;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.DataProtection;
@@ -8,6 +9,7 @@ using Microsoft.Extensions.FileProviders;
 using MudBlazor;
 using MudBlazor.Services;
 using Portal.Core.Accounts;
+using Portal.Core.Tenancy;
 using Portal.Core.Data;
 using Portal.Web.ApiKeys;
 using Portal.Web.Components;
@@ -62,6 +64,20 @@ public static class WebApplicationExtensions
             o.LoginPath = "/Account/Login";
             o.AccessDeniedPath = "/Account/AccessDenied";
             o.Cookie.Name = "portal.auth";
+
+            // A session of a deactivated organisation ends at its next request (Identity's own check runs first);
+            // signing in again then says why.
+            var identityCheck = o.Events.OnValidatePrincipal;
+            o.Events.OnValidatePrincipal = async context =>
+            {
+                await identityCheck(context);
+                if (context.Principal?.FindFirst(PortalClaims.TenantId)?.Value is { } value && Guid.TryParse(value, out var tenantId)
+                    && !await context.HttpContext.RequestServices.GetRequiredService<TenantService>().IsActiveAsync(tenantId, context.HttpContext.RequestAborted))
+                {
+                    context.RejectPrincipal();
+                    await context.HttpContext.SignOutAsync(IdentityConstants.ApplicationScheme);
+                }
+            };
         });
 
         services.AddAuthorizationBuilder()

@@ -41,6 +41,64 @@ public sealed partial class TenantService(SystemDbContextFactory systemDb, ITena
         return new TenantSummary(tenant.Id, tenant.Name, tenant.Slug, tenant.IsActive, plan, 0, tenant.CreatedAt);
     }
 
+    /// <summary>Renames a tenant (PlatformAdmin only); the slug stays.</summary>
+    public async Task<TenantSummary> RenameAsync(Guid id, string name, CancellationToken cancellationToken = default)
+    {
+        RequirePlatformAdmin();
+        name = name.Trim();
+        if (name.Length is < 2 or > 200)
+        {
+            throw new TenantValidationException("The organisation name must be 2 to 200 characters long.");
+        }
+
+        await using var db = systemDb.CreateDbContext();
+        var tenant = await db.Tenants.Include(t => t.QuotaPlan).SingleOrDefaultAsync(t => t.Id == id, cancellationToken)
+            ?? throw new KeyNotFoundException("There is no such tenant.");
+        var before = tenant.Name;
+        tenant.Name = name;
+        await db.SaveChangesAsync(cancellationToken);
+        await audit.WriteAsync(tenant.Id, "tenant.renamed", tenant.Slug, before, name, cancellationToken);
+        return await SummaryAsync(db, tenant, cancellationToken);
+    }
+
+    /// <summary>
+    /// Deactivates or reactivates a tenant (PlatformAdmin only). A deactivated tenant's users and API keys are refused
+    /// with a clear message on their next request; nothing is deleted. Platform administrators cannot deactivate their
+    /// own tenant (they would lock everyone out).
+    /// </summary>
+    public async Task<TenantSummary> SetActiveAsync(Guid id, bool active, CancellationToken cancellationToken = default)
+    {
+        RequirePlatformAdmin();
+        if (!active && id == tenantContext.Caller!.TenantId)
+        {
+            throw new TenantValidationException("You cannot deactivate your own organisation.");
+        }
+
+        await using var db = systemDb.CreateDbContext();
+        var tenant = await db.Tenants.Include(t => t.QuotaPlan).SingleOrDefaultAsync(t => t.Id == id, cancellationToken)
+            ?? throw new KeyNotFoundException("There is no such tenant.");
+        if (tenant.IsActive != active)
+        {
+            tenant.IsActive = active;
+            await db.SaveChangesAsync(cancellationToken);
+            await audit.WriteAsync(tenant.Id, active ? "tenant.activated" : "tenant.deactivated", tenant.Slug,
+                $"active={!active}", $"active={active}", cancellationToken);
+        }
+
+        return await SummaryAsync(db, tenant, cancellationToken);
+    }
+
+    /// <summary>Whether the tenant may be used (read on every request and circuit; one indexed lookup).</summary>
+    public async Task<bool> IsActiveAsync(Guid id, CancellationToken cancellationToken = default)
+    {
+        await using var db = systemDb.CreateDbContext();
+        return await db.Tenants.AsNoTracking().Where(t => t.Id == id).Select(t => t.IsActive).SingleOrDefaultAsync(cancellationToken);
+    }
+
+    private static async Task<TenantSummary> SummaryAsync(PortalDbContext db, Tenant tenant, CancellationToken cancellationToken) =>
+        new(tenant.Id, tenant.Name, tenant.Slug, tenant.IsActive, tenant.QuotaPlan?.Name ?? string.Empty,
+            await db.Users.CountAsync(u => u.TenantId == tenant.Id, cancellationToken), tenant.CreatedAt);
+
     /// <summary>Creates the tenant of a self-registering organisation on the default plan.</summary>
     internal async Task<Tenant> CreateForRegistrationAsync(string name, CancellationToken cancellationToken)
     {
