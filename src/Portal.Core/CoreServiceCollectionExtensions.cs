@@ -76,6 +76,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<Runs.RunQueue>();
         services.AddSingleton<Runs.RunResultsStore>();
         services.AddScoped<Runs.RunService>();
+        services.AddScoped<Usage.UsageService>();
         services.AddSingleton<PortalEmailSender>();
         services.AddSingleton<IEmailSender<PortalUser>>(sp => sp.GetRequiredService<PortalEmailSender>());
         services.AddHostedService<QuotaSweeper>();

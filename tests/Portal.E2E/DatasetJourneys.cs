@@ -6,6 +6,10 @@ namespace Portal.E2E;
 [Collection(PortalCollection.Name)]
 public sealed class DatasetJourneys(PortalAppFixture app) : JourneyTest(app)
 {
+    /// <summary>The list has loaded and the page will not re-render the file input under the test's feet.</summary>
+    private Task WaitForDatasetsAsync() =>
+        Page.Locator("[data-testid=datasets-page][data-loaded=true]").WaitForAsync();
+
     [Fact]
     public Task A_member_uploads_the_data_sets_own_file_watches_the_run_reviews_results_and_downloads_them() =>
         JourneyAsync(async () =>
@@ -20,6 +24,7 @@ public sealed class DatasetJourneys(PortalAppFixture app) : JourneyTest(app)
             await ByTestId("score-a-file").ClickAsync();
             await Assertions.Expect(Page).ToHaveURLAsync(new Regex("/datasets\\?template=finance-credit-risk$"));
             await WaitInteractiveAsync();
+            await WaitForDatasetsAsync();
             await Page.Locator("input[type=file]").SetInputFilesAsync(file);
 
             await Assertions.Expect(Page).ToHaveURLAsync(new Regex("/datasets/[0-9a-f-]{36}\\?template=finance-credit-risk$"), new() { Timeout = 60_000 });
@@ -78,6 +83,7 @@ public sealed class DatasetJourneys(PortalAppFixture app) : JourneyTest(app)
             await LogInAsync("member@hospital.demo");
             await Page.GotoAsync("/datasets");
             await WaitInteractiveAsync();
+            await WaitForDatasetsAsync();
             await Page.Locator("input[type=file]").SetInputFilesAsync(file);
             await Assertions.Expect(ByTestId("upload-error")).ToContainTextAsync("This is a binary file, not CSV text");
             await Assertions.Expect(ByTestId("datasets-grid")).Not.ToContainTextAsync("photo-");

@@ -54,8 +54,14 @@ public sealed class RunCrashTests
             .ToList();
         Assert.Equal(Enumerable.Range(1, Rows), rows);
 
-        var me = await JsonAsync(await after.GetAsync("/api/v1/me"));
-        var used = me.GetProperty("quota").GetProperty("user").EnumerateArray().Single(l => l.GetProperty("metric").GetString() == "PredictionRows").GetProperty("used").GetInt64();
+        // The worker marks the run finished, then settles its charge (so that a crash in between cannot charge twice).
+        long used = 0;
+        for (var watch = Stopwatch.StartNew(); used < Rows && watch.Elapsed < TimeSpan.FromSeconds(5); await Task.Delay(50))
+        {
+            var me = await JsonAsync(await after.GetAsync("/api/v1/me"));
+            used = me.GetProperty("quota").GetProperty("user").EnumerateArray().Single(l => l.GetProperty("metric").GetString() == "PredictionRows").GetProperty("used").GetInt64();
+        }
+
         Assert.Equal(Rows, used);
     }
 

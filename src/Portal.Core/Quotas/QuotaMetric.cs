@@ -1,6 +1,7 @@
 namespace Portal.Core.Quotas;
 
 /// <summary>What the portal meters. Every metered action names one.</summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<QuotaMetric>))]
 public enum QuotaMetric
 {
     /// <summary>HTTP API requests.</summary>

@@ -4,6 +4,7 @@ using Portal.Core.Tenancy;
 namespace Portal.Core.Usage;
 
 /// <summary>How a metered action reached the portal.</summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<UsageChannel>))]
 public enum UsageChannel
 {
     Ui = 0,
@@ -11,6 +12,7 @@ public enum UsageChannel
 }
 
 /// <summary>How a metered action ended. Only <see cref="Succeeded"/> (and the done part of a cancelled run) is charged.</summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<UsageOutcome>))]
 public enum UsageOutcome
 {
     Succeeded = 0,

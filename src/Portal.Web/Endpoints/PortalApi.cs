@@ -18,6 +18,7 @@ public static class PortalApi
         v1.MapTemplateEndpoints();
         v1.MapDatasetEndpoints();
         v1.MapRunEndpoints();
+        v1.MapUsageEndpoints();
         v1.MapApiKeyEndpoints();
         v1.MapMemberEndpoints();
         v1.MapTenantEndpoints();

@@ -74,6 +74,22 @@ public sealed class RunApiTests : IClassFixture<RunApiTests.Factory>
             .Single(l => l.GetProperty("metric").GetString() == metric.ToString()).GetProperty("used").GetInt64();
     }
 
+    /// <summary>
+    /// PredictionRows used since <paramref name="before"/>, once it reaches <paramref name="expected"/> or 5 s pass: a worker
+    /// marks the run finished first and settles the charge right after (so that a crash in between cannot charge twice).
+    /// </summary>
+    private static async Task<long> ChargedSinceAsync(HttpClient client, long before, long expected)
+    {
+        var watch = Stopwatch.StartNew();
+        long charged;
+        while ((charged = await UsedAsync(client, QuotaMetric.PredictionRows) - before) < expected && watch.Elapsed < TimeSpan.FromSeconds(5))
+        {
+            await Task.Delay(50);
+        }
+
+        return charged;
+    }
+
     private static async Task<JsonElement> WaitForAsync(HttpClient client, string runId, Func<JsonElement, bool> until, TimeSpan timeout)
     {
         var watch = Stopwatch.StartNew();
@@ -126,7 +142,7 @@ public sealed class RunApiTests : IClassFixture<RunApiTests.Factory>
         Assert.Equal(800, run.GetProperty("labelledRows").GetInt32());
         var auc = run.GetProperty("metrics").GetProperty("auc").GetDouble();
         Assert.InRange(auc, 0.75, 1.0);
-        Assert.Equal(800, await UsedAsync(client, QuotaMetric.PredictionRows) - rowsBefore);
+        Assert.Equal(800, await ChargedSinceAsync(client, rowsBefore, 800));
 
         var csv = await client.GetStringAsync($"/api/v1/runs/{runId}/results");
         Assert.Contains("# template: finance-credit-risk", csv, StringComparison.Ordinal);
@@ -365,7 +381,7 @@ public sealed class RunApiTests : IClassFixture<RunApiTests.Factory>
         var done = run.GetProperty("rowsDone").GetInt32();
         Assert.InRange(done, 1, 149_999);
         Assert.Equal(done, run.GetProperty("charged").GetInt64());
-        Assert.Equal(done, await UsedAsync(client, QuotaMetric.PredictionRows) - rowsBefore);
+        Assert.Equal(done, await ChargedSinceAsync(client, rowsBefore, done));
         var results = ParseCsv(await client.GetStringAsync($"/api/v1/runs/{runId}/results"));
         Assert.Equal(done, results.Count - 1);
     }

@@ -1,0 +1,48 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.WebUtilities;
+using Portal.Core.Quotas;
+using Portal.Core.Usage;
+
+namespace Portal.Web.Endpoints;
+
+public sealed record UsagePage(IReadOnlyList<UsageItem> Items, string? NextPage);
+
+public sealed record UsageGroups(string GroupBy, DateTimeOffset? From, DateTimeOffset? To, IReadOnlyList<UsageGroup> Groups);
+
+internal static class UsageEndpoints
+{
+    public static void MapUsageEndpoints(this RouteGroupBuilder v1) =>
+        v1.MapGet("/usage", GetAsync)
+            .WithTags("Usage")
+            .WithName("GetUsage")
+            .WithSummary("Usage records you may see (yours; a TenantAdmin's: the tenant's; a PlatformAdmin's: all), newest first, or their sums with groupBy")
+            .WithDescription("from/to: ISO 8601 (default: this calendar month, UTC). metric: Requests, PredictionRows, LlmTokens or StorageBytes. groupBy: day, user, template or metric — then the answer is the sum per group and metric. Without groupBy, pages of pageSize (≤ 1,000) with nextPage.");
+
+    private static async Task<Results<Ok<UsagePage>, Ok<UsageGroups>, ValidationProblem>> GetAsync(
+        HttpRequest request, UsageService usage, DateTimeOffset? from, DateTimeOffset? to, QuotaMetric? metric, string? groupBy, int? page, int? pageSize, CancellationToken ct)
+    {
+        if (from is { } f && to is { } t && f >= t)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["from"] = ["'from' must be before 'to'."] });
+        }
+
+        var query = new UsageQuery(from, to, metric, Math.Max(1, page ?? 1), Math.Clamp(pageSize ?? 100, 1, 1000));
+        if (groupBy is not null)
+        {
+            if (!UsageGroupings.All.Contains(groupBy))
+            {
+                return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["groupBy"] = [$"groupBy is one of: {string.Join(", ", UsageGroupings.All)}."] });
+            }
+
+            return TypedResults.Ok(new UsageGroups(groupBy, from, to, await usage.GroupAsync(query, groupBy, ct)));
+        }
+
+        var (items, more) = await usage.ListAsync(query, ct);
+        var next = more
+            ? QueryHelpers.AddQueryString($"{ApiPaths.V1}/usage", request.Query
+                .Where(q => q.Key != "page").SelectMany(q => q.Value.Select(v => new KeyValuePair<string, string?>(q.Key, v)))
+                .Append(new("page", (query.Page + 1).ToString(System.Globalization.CultureInfo.InvariantCulture))))
+            : null;
+        return TypedResults.Ok(new UsagePage(items, next));
+    }
+}
