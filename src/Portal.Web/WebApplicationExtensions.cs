@@ -139,6 +139,7 @@ public static class WebApplicationExtensions
         app.MapCultureEndpoints();
         app.MapTemplateDownloads();
         app.MapRunDownloads();
+        app.MapUsageDownloads();
 
         app.MapOpenApi();
         app.MapScalarApiReference("/api-reference", o =>

@@ -71,6 +71,16 @@ public sealed class DatasetJourneys(PortalAppFixture app) : JourneyTest(app)
 
             await Page.GetByRole(AriaRole.Link, new() { Name = "Runs" }).First.ClickAsync();
             await Assertions.Expect(ByTestId("runs-grid")).ToContainTextAsync("Loan application credit risk");
+
+            // The run and the explanation are in the usage history, its chart and its export.
+            await Page.GetByRole(AriaRole.Link, new() { Name = "My usage" }).First.ClickAsync();
+            await Assertions.Expect(ByTestId("usage-grid")).ToContainTextAsync("150,000");
+            await Assertions.Expect(ByTestId("usage-chart").Locator("svg")).ToBeVisibleAsync();
+            await DocScreenshotAsync("usage-history");
+            var usage = await Page.RunAndWaitForDownloadAsync(() => ByTestId("usage-export").ClickAsync());
+            var records = await File.ReadAllLinesAsync((await usage.PathAsync())!);
+            Assert.Contains(records, l => l.Contains(",finance-credit-risk,PredictionRows,150000,Succeeded,Ui,", StringComparison.Ordinal));
+            Assert.Contains(records, l => l.Contains(",finance-credit-risk,PredictionRows,1,Succeeded,Ui,", StringComparison.Ordinal));
             File.Delete(file);
         });
 

@@ -51,6 +51,61 @@ public sealed class UsageService(IDbContextFactory<PortalDbContext> tenantDb, Sy
             records.Count > size);
     }
 
+    /// <summary>How many records the query matches (for paged tables).</summary>
+    public async Task<int> CountAsync(UsageQuery query, CancellationToken cancellationToken = default)
+    {
+        await using var db = await OpenAsync(cancellationToken);
+        return await Filtered(db, query).CountAsync(cancellationToken);
+    }
+
+    /// <summary>Every matching record, newest first, read a page at a time (exports).</summary>
+    public async IAsyncEnumerable<UsageItem> AllAsync(UsageQuery query, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        for (var page = 1; ; page++)
+        {
+            var (items, more) = await ListAsync(query with { Page = page, PageSize = 1000 }, cancellationToken);
+            foreach (var item in items)
+            {
+                yield return item;
+            }
+
+            if (!more)
+            {
+                yield break;
+            }
+        }
+    }
+
+    /// <summary>One metric per UTC day and template over the window: the days (oldest first) and, per template, a sum per day.</summary>
+    public async Task<(IReadOnlyList<DateOnly> Days, IReadOnlyDictionary<string, long[]> ByTemplate)> DailyAsync(UsageQuery query, CancellationToken cancellationToken = default)
+    {
+        await using var db = await OpenAsync(cancellationToken);
+        var records = await Filtered(db, query).Select(r => new { r.Timestamp, r.TemplateId, r.Amount }).ToListAsync(cancellationToken);
+        var now = clock.GetUtcNow();
+        var first = DateOnly.FromDateTime((query.From ?? records.Select(r => r.Timestamp).DefaultIfEmpty(now).Min()).UtcDateTime);
+        var last = DateOnly.FromDateTime((query.To ?? now).UtcDateTime);
+        var days = Enumerable.Range(0, Math.Max(1, last.DayNumber - first.DayNumber + 1)).Select(first.AddDays).ToList();
+        var byTemplate = new Dictionary<string, long[]>(StringComparer.Ordinal);
+        foreach (var r in records)
+        {
+            var at = DateOnly.FromDateTime(r.Timestamp.UtcDateTime).DayNumber - first.DayNumber;
+            if (at < 0 || at >= days.Count)
+            {
+                continue;
+            }
+
+            var key = r.TemplateId ?? string.Empty;
+            if (!byTemplate.TryGetValue(key, out var sums))
+            {
+                byTemplate[key] = sums = new long[days.Count];
+            }
+
+            sums[at] += r.Amount;
+        }
+
+        return (days, byTemplate);
+    }
+
     /// <summary>Sums per group and metric over the whole window (not paged).</summary>
     public async Task<IReadOnlyList<UsageGroup>> GroupAsync(UsageQuery query, string groupBy, CancellationToken cancellationToken = default)
     {

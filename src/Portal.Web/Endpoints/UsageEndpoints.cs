@@ -11,6 +11,27 @@ public sealed record UsageGroups(string GroupBy, DateTimeOffset? From, DateTimeO
 
 internal static class UsageEndpoints
 {
+    /// <summary>The browser's CSV export of the usage page (cookie-authenticated, outside the API): the last <c>days</c> days.</summary>
+    public static void MapUsageDownloads(this IEndpointRouteBuilder app) =>
+        app.MapGet("/usage/export.csv", async (HttpContext context, UsageService usage, TimeProvider clock, int? days, QuotaMetric? metric, CancellationToken ct) =>
+            {
+                var to = clock.GetUtcNow();
+                var query = new UsageQuery(to.AddDays(-Math.Clamp(days ?? 30, 1, 366)), to.AddSeconds(1), metric);
+                context.Response.ContentType = "text/csv; charset=utf-8";
+                context.Response.Headers.ContentDisposition = $"attachment; filename=\"usage-{to:yyyyMMdd}.csv\"";
+                await using var writer = new StreamWriter(context.Response.Body, new System.Text.UTF8Encoding(true), 16 * 1024, leaveOpen: true);
+                await writer.WriteLineAsync("timestamp,tenant,user,apiKey,templateId,metric,amount,outcome,channel,durationMs");
+                await foreach (var i in usage.AllAsync(query, ct))
+                {
+                    await writer.WriteLineAsync(string.Join(',',
+                        i.Timestamp.ToString("O", System.Globalization.CultureInfo.InvariantCulture), Portal.Core.Runs.RunExport.Csv(i.Tenant), Portal.Core.Runs.RunExport.Csv(i.User),
+                        Portal.Core.Runs.RunExport.Csv(i.ApiKey ?? string.Empty), Portal.Core.Runs.RunExport.Csv(i.TemplateId ?? string.Empty), i.Metric,
+                        i.Amount.ToString(System.Globalization.CultureInfo.InvariantCulture), i.Outcome, i.Channel, i.DurationMs.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+                }
+            })
+            .RequireAuthorization(Portal.Core.Accounts.PortalPolicies.SignedIn)
+            .ExcludeFromDescription();
+
     public static void MapUsageEndpoints(this RouteGroupBuilder v1) =>
         v1.MapGet("/usage", GetAsync)
             .WithTags("Usage")
