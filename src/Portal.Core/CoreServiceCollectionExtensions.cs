@@ -77,6 +77,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<Runs.RunResultsStore>();
         services.AddScoped<Runs.RunService>();
         services.AddScoped<Usage.UsageService>();
+        services.AddScoped<AuditReader>();
         services.AddSingleton<PortalEmailSender>();
         services.AddSingleton<IEmailSender<PortalUser>>(sp => sp.GetRequiredService<PortalEmailSender>());
         services.AddHostedService<QuotaSweeper>();

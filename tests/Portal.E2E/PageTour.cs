@@ -16,7 +16,7 @@ public sealed class PageTour(PortalAppFixture app) : JourneyTest(app)
 
     public static readonly string[] SignedInPages =
     [
-        "/", "/usage", "/api-keys", "/admin/members", "/admin/tenants",
+        "/", "/usage", "/api-keys", "/admin/members", "/admin/tenants", "/admin/audit",
         "/templates", "/templates/finance-credit-risk", "/templates/medical-diabetes-progression", "/datasets", "/runs",
         "/Account/Manage", "/Account/Manage/Email", "/Account/Manage/ChangePassword",
         "/Account/Manage/TwoFactorAuthentication", "/Account/Manage/EnableAuthenticator", "/Account/Manage/ResetAuthenticator",

@@ -19,6 +19,7 @@ public static class PortalApi
         v1.MapDatasetEndpoints();
         v1.MapRunEndpoints();
         v1.MapUsageEndpoints();
+        v1.MapAuditEndpoints();
         v1.MapApiKeyEndpoints();
         v1.MapMemberEndpoints();
         v1.MapTenantEndpoints();
