@@ -10,6 +10,28 @@ public sealed class DatasetJourneys(PortalAppFixture app) : JourneyTest(app)
     private Task WaitForDatasetsAsync() =>
         Page.Locator("[data-testid=datasets-page][data-loaded=true]").WaitForAsync();
 
+    /// <summary>
+    /// Chooses the file. Blazor's file input attaches its listener just after it renders; a file set in that instant is
+    /// not seen (a person would pick it again), so the test tries again when nothing started within 5 s.
+    /// </summary>
+    private async Task ChooseFileAsync(string file)
+    {
+        var page = Page.Url;
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            await Page.Locator("input[type=file]").SetInputFilesAsync(file);
+            for (var waited = 0; waited < 50; waited++)
+            {
+                if (Page.Url != page || await ByTestId("upload-progress").CountAsync() > 0 || await ByTestId("upload-error").CountAsync() > 0)
+                {
+                    return;
+                }
+
+                await Page.WaitForTimeoutAsync(100);
+            }
+        }
+    }
+
     [Fact]
     public Task A_member_uploads_the_data_sets_own_file_watches_the_run_reviews_results_and_downloads_them() =>
         JourneyAsync(async () =>
@@ -25,7 +47,7 @@ public sealed class DatasetJourneys(PortalAppFixture app) : JourneyTest(app)
             await Assertions.Expect(Page).ToHaveURLAsync(new Regex("/datasets\\?template=finance-credit-risk$"));
             await WaitInteractiveAsync();
             await WaitForDatasetsAsync();
-            await Page.Locator("input[type=file]").SetInputFilesAsync(file);
+            await ChooseFileAsync(file);
 
             await Assertions.Expect(Page).ToHaveURLAsync(new Regex("/datasets/[0-9a-f-]{36}\\?template=finance-credit-risk$"), new() { Timeout = 60_000 });
             await WaitInteractiveAsync();
@@ -94,7 +116,7 @@ public sealed class DatasetJourneys(PortalAppFixture app) : JourneyTest(app)
             await Page.GotoAsync("/datasets");
             await WaitInteractiveAsync();
             await WaitForDatasetsAsync();
-            await Page.Locator("input[type=file]").SetInputFilesAsync(file);
+            await ChooseFileAsync(file);
             await Assertions.Expect(ByTestId("upload-error")).ToContainTextAsync("This is a binary file, not CSV text");
             await Assertions.Expect(ByTestId("datasets-grid")).Not.ToContainTextAsync("photo-");
             File.Delete(file);
