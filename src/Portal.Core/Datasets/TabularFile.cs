@@ -47,7 +47,7 @@ public static class TabularFile
         }
     }
 
-    internal static string Shorten(string text) => text.Length <= 40 ? text : text[..40] + "…";
+    internal static string Shorten(string text) => Templates.TabularValidator.Shorten(text);
 
     internal static async Task<(byte[] Sample, bool Complete)> ReadSampleAsync(Stream stream, CancellationToken cancellationToken)
     {

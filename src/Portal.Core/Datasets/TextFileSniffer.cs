@@ -11,7 +11,7 @@ internal static class TextFileSniffer
     private static ReadOnlySpan<byte> Utf16LeBom => [0xFF, 0xFE];
     private static ReadOnlySpan<byte> Utf16BeBom => [0xFE, 0xFF];
 
-    public static readonly char[] Delimiters = [',', ';', '\t', '|'];
+    private static ReadOnlySpan<char> Delimiters => [',', ';', '\t', '|'];
 
     /// <summary>The encoding to read the file with (decoding errors throw), and its name.</summary>
     public static (Encoding Encoding, string Name) DetectEncoding(ReadOnlySpan<byte> sample, bool complete)

@@ -17,15 +17,28 @@ public sealed class RunQueue(SystemDbContextFactory systemDb, TimeProvider clock
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, CancellationTokenSource> _working = new();
 
-    /// <summary>A token cancelled when the run is cancelled from this process (other processes' cancels arrive by heartbeat).</summary>
-    public CancellationTokenSource Track(Guid runId, CancellationToken stopping)
+    /// <summary>
+    /// Registers a run this process works: the token is cancelled when the run is cancelled from this process (other
+    /// processes' cancels arrive by heartbeat) or when <paramref name="stopping"/> fires. Disposing ends the registration.
+    /// </summary>
+    public RunTracking Track(Guid runId, CancellationToken stopping)
     {
         var source = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         _working[runId] = source;
-        return source;
+        return new RunTracking(this, runId, source);
     }
 
-    public void Untrack(Guid runId) => _working.TryRemove(runId, out _);
+    /// <summary>A worked run's cancellation, registered with its queue until disposed.</summary>
+    public sealed class RunTracking(RunQueue queue, Guid runId, CancellationTokenSource source) : IDisposable
+    {
+        public CancellationToken Token => source.Token;
+
+        public void Dispose()
+        {
+            queue._working.TryRemove(new KeyValuePair<Guid, CancellationTokenSource>(runId, source));
+            source.Dispose();
+        }
+    }
 
     /// <summary>Cancels the run at once when this process works it.</summary>
     public void CancelLocal(Guid runId)

@@ -26,18 +26,6 @@ public sealed class RunResultsStore(DatasetStorage storage)
     public Task<RunResultsFile> OpenAsync(Run run, bool create, CancellationToken cancellationToken = default) =>
         RunResultsFile.OpenAsync(PathOf(run), create, cancellationToken);
 
-    public void Delete(Run run)
-    {
-        SqliteConnection.ClearAllPools();
-        foreach (var suffix in new[] { string.Empty, "-wal", "-shm" })
-        {
-            var path = PathOf(run) + suffix;
-            if (File.Exists(path))
-            {
-                File.Delete(path);
-            }
-        }
-    }
 }
 
 /// <summary>

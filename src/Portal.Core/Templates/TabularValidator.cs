@@ -120,5 +120,6 @@ public static class TabularValidator
 
     private static string Format(double? v) => v?.ToString("G6", CultureInfo.InvariantCulture) ?? "…";
 
-    private static string Shorten(string text) => text.Length <= 40 ? text : text[..40] + "…";
+    /// <summary>Cell text as quoted in messages: at most 40 characters.</summary>
+    internal static string Shorten(string text) => text.Length <= 40 ? text : text[..40] + "…";
 }

@@ -92,6 +92,10 @@ public sealed record TemplateOutput
     public LocalizedText? ValueName { get; init; }
 
     public string? Unit { get; init; }
+
+    /// <summary>A label's display name in the current UI culture (the label itself when it has none).</summary>
+    public string LabelName(string? label) =>
+        label is not null && LabelNames?.GetValueOrDefault(label) is { } name ? name.Current : label ?? string.Empty;
 }
 
 /// <summary>The kinds of template; assistant kinds come with the assistant feature.</summary>

@@ -26,68 +26,30 @@ internal sealed partial class ApiExceptionHandler(IProblemDetailsService problem
         var problem = exception switch
         {
             QuotaExceededException q => QuotaProblem(httpContext, q.Denial, clock.GetUtcNow()),
-            UnauthorizedAccessException or TenantAccessException => new ProblemDetails
-            {
-                Status = StatusCodes.Status403Forbidden,
-                Title = "Forbidden",
-                Detail = exception.Message,
-            },
-            TabularFileException => new ProblemDetails
-            {
-                Status = StatusCodes.Status400BadRequest,
-                Title = "The file cannot be read as a table",
-                Detail = exception.Message,
-            },
-            UploadTooLargeException => new ProblemDetails
-            {
-                Status = StatusCodes.Status413PayloadTooLarge,
-                Title = "File too large",
-                Detail = exception.Message,
-            },
+            UnauthorizedAccessException or TenantAccessException => Problem(StatusCodes.Status403Forbidden, "Forbidden", exception.Message),
+            TabularFileException => Problem(StatusCodes.Status400BadRequest, "The file cannot be read as a table", exception.Message),
+            UploadTooLargeException => Problem(StatusCodes.Status413PayloadTooLarge, "File too large", exception.Message),
             RunRefusedException refused => RefusedProblem(refused),
-            DatasetInUseException => new ProblemDetails
-            {
-                Status = StatusCodes.Status409Conflict,
-                Title = "Dataset in use",
-                Detail = exception.Message,
-            },
-            KeyNotFoundException => new ProblemDetails
-            {
-                Status = StatusCodes.Status404NotFound,
-                Title = "Not found",
-                Detail = exception.Message,
-            },
-            BadHttpRequestException bad => new ProblemDetails
-            {
-                Status = bad.StatusCode,
-                Title = "Bad request",
-                Detail = bad.Message,
-            },
+            DatasetInUseException => Problem(StatusCodes.Status409Conflict, "Dataset in use", exception.Message),
+            KeyNotFoundException => Problem(StatusCodes.Status404NotFound, "Not found", exception.Message),
+            BadHttpRequestException bad => Problem(bad.StatusCode, "Bad request", bad.Message),
             _ => null,
         };
         if (problem is null)
         {
             LogUnhandled(logger, httpContext.Request.Path, exception);
-            problem = new ProblemDetails
-            {
-                Status = StatusCodes.Status500InternalServerError,
-                Title = "Something went wrong on our side",
-                Detail = "The error has been logged. Please try again later.",
-            };
+            problem = Problem(StatusCodes.Status500InternalServerError, "Something went wrong on our side", "The error has been logged. Please try again later.");
         }
 
         httpContext.Response.StatusCode = problem.Status!.Value;
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = exception });
     }
 
+    private static ProblemDetails Problem(int status, string title, string detail) => new() { Status = status, Title = title, Detail = detail };
+
     private static ProblemDetails RefusedProblem(RunRefusedException refused)
     {
-        var problem = new ProblemDetails
-        {
-            Status = StatusCodes.Status400BadRequest,
-            Title = "The run cannot start",
-            Detail = refused.Message,
-        };
+        var problem = Problem(StatusCodes.Status400BadRequest, "The run cannot start", refused.Message);
         if (refused.Report is { } report)
         {
             problem.Extensions["missingColumns"] = report.MissingColumns;
