@@ -78,6 +78,8 @@ public static class CoreServiceCollectionExtensions
         services.AddScoped<Runs.RunService>();
         services.AddScoped<Usage.UsageService>();
         services.AddScoped<AuditReader>();
+        services.AddScoped<Templates.TemplateAccessService>();
+        services.AddScoped<QuotaAdminService>();
         services.AddSingleton<PortalEmailSender>();
         services.AddSingleton<IEmailSender<PortalUser>>(sp => sp.GetRequiredService<PortalEmailSender>());
         services.AddHostedService<QuotaSweeper>();

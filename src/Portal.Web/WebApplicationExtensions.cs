@@ -91,6 +91,7 @@ public static class WebApplicationExtensions
     {
         services.AddProblemDetails();
         services.AddExceptionHandler<ApiExceptionHandler>();
+        services.AddSingleton<ApiRateLimiter>();
         services.AddOpenApi("v1", o => o.AddDocumentTransformer<BearerSecurityTransformer>());
     }
 
@@ -140,6 +141,7 @@ public static class WebApplicationExtensions
         app.MapTemplateDownloads();
         app.MapRunDownloads();
         app.MapUsageDownloads();
+        app.MapAuditDownloads();
 
         app.MapOpenApi();
         app.MapScalarApiReference("/api-reference", o =>

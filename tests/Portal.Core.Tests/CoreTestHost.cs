@@ -78,6 +78,18 @@ public sealed class CoreTestHost : IAsyncDisposable
         return (tenant.Id, new Caller(user.Id, tenant.Id, [role]));
     }
 
+    /// <summary>Adds a user with <paramref name="role"/> to an existing tenant.</summary>
+    public async Task<Caller> AddUserAsync(Guid tenantId, string email, string role = PortalRoles.Member)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>();
+        var user = new PortalUser { UserName = email, Email = email, EmailConfirmed = true, TenantId = tenantId };
+        var result = await users.CreateAsync(user, "Test!Pass1");
+        Assert.True(result.Succeeded, string.Join(" ", result.Errors.Select(e => e.Description)));
+        await users.AddToRoleAsync(user, role);
+        return new Caller(user.Id, tenantId, [role]);
+    }
+
     public async Task<QuotaCounter?> CounterAsync(string scope, QuotaMetric metric, string period)
     {
         await using var db = Services.GetRequiredService<SystemDbContextFactory>().CreateDbContext();

@@ -412,6 +412,43 @@ namespace Portal.Migrations.Sqlite.Migrations
                     b.ToTable("QuotaCounters", (string)null);
                 });
 
+            modelBuilder.Entity("Portal.Core.Quotas.QuotaLimit", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("DailyLimit")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Metric")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("PerMinuteLimit")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("PeriodLimit")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Scope")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("SubjectId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TenantId", "Scope", "SubjectId", "Metric")
+                        .IsUnique();
+
+                    b.ToTable("QuotaLimits");
+                });
+
             modelBuilder.Entity("Portal.Core.Quotas.QuotaPlan", b =>
                 {
                     b.Property<Guid>("Id")
@@ -441,6 +478,9 @@ namespace Portal.Migrations.Sqlite.Migrations
                         .HasColumnType("INTEGER");
 
                     b.Property<int>("Metric")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("PerMinuteLimit")
                         .HasColumnType("INTEGER");
 
                     b.Property<long?>("PeriodLimit")
@@ -502,39 +542,6 @@ namespace Portal.Migrations.Sqlite.Migrations
                     b.HasIndex("TenantId");
 
                     b.ToTable("QuotaReservations", (string)null);
-                });
-
-            modelBuilder.Entity("Portal.Core.Quotas.UserQuotaLimit", b =>
-                {
-                    b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("TEXT");
-
-                    b.Property<long?>("DailyLimit")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<int>("Metric")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<long?>("PeriodLimit")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<Guid>("TenantId")
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("UserId")
-                        .IsRequired()
-                        .HasMaxLength(64)
-                        .HasColumnType("TEXT");
-
-                    b.HasKey("Id");
-
-                    b.HasIndex("TenantId");
-
-                    b.HasIndex("UserId", "Metric")
-                        .IsUnique();
-
-                    b.ToTable("UserQuotaLimits");
                 });
 
             modelBuilder.Entity("Portal.Core.Runs.Run", b =>
@@ -647,8 +654,15 @@ namespace Portal.Migrations.Sqlite.Migrations
                         .ValueGeneratedOnAdd()
                         .HasColumnType("TEXT");
 
+                    b.PrimitiveCollection<string>("AllowedTemplates")
+                        .HasColumnType("TEXT");
+
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
+
+                    b.PrimitiveCollection<string>("DisabledTemplates")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
 
                     b.Property<bool>("IsActive")
                         .HasColumnType("INTEGER");

@@ -16,6 +16,13 @@ public sealed record ApiKeySummary(Guid Id, string Name, string Prefix, DateTime
     public bool IsActive => RevokedAt is null;
 }
 
+/// <summary>A key of the organisation as listed to its administrators: with its owner, never the secret.</summary>
+public sealed record TenantApiKeySummary(
+    Guid Id, string Name, string Prefix, string UserId, string? Owner, DateTimeOffset CreatedAt, DateTimeOffset? LastUsedAt, DateTimeOffset? RevokedAt)
+{
+    public bool IsActive => RevokedAt is null;
+}
+
 /// <summary>A verified key: who it acts for.</summary>
 public sealed record ApiKeyIdentity(Guid KeyId, string UserId, Guid TenantId);
 
@@ -68,6 +75,48 @@ public sealed class ApiKeyService(IDbContextFactory<PortalDbContext> dbFactory, 
             .Select(k => new ApiKeySummary(k.Id, k.Name, k.Prefix, k.CreatedAt, k.LastUsedAt, k.RevokedAt))
             .ToListAsync(cancellationToken);
         return [.. keys.OrderByDescending(k => k.CreatedAt)];
+    }
+
+    /// <summary>Every key of the caller's organisation with its owner (TenantAdmin), newest first.</summary>
+    public async Task<IReadOnlyList<TenantApiKeySummary>> ListTenantAsync(CancellationToken cancellationToken = default)
+    {
+        RequireTenantAdmin();
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var keys = await (from k in db.ApiKeys.AsNoTracking()
+                          join u in db.Users.AsNoTracking() on k.UserId equals u.Id into owners
+                          from u in owners.DefaultIfEmpty()
+                          select new TenantApiKeySummary(k.Id, k.Name, k.Prefix, k.UserId, u == null ? null : u.Email, k.CreatedAt, k.LastUsedAt, k.RevokedAt))
+            .ToListAsync(cancellationToken);
+        return [.. keys.OrderByDescending(k => k.CreatedAt)];
+    }
+
+    /// <summary>Revokes any key of the caller's organisation (TenantAdmin). False when there is no such key in it.</summary>
+    public async Task<bool> RevokeInTenantAsync(Guid id, CancellationToken cancellationToken = default)
+    {
+        RequireTenantAdmin();
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var key = await db.ApiKeys.SingleOrDefaultAsync(k => k.Id == id, cancellationToken);
+        if (key is null)
+        {
+            return false;
+        }
+
+        if (key.RevokedAt is null)
+        {
+            key.RevokedAt = clock.GetUtcNow();
+            await db.SaveChangesAsync(cancellationToken);
+            await audit.WriteAsync(key.TenantId, "apikey.revoked", key.Prefix, before: key.Name, after: "by an administrator", cancellationToken: cancellationToken);
+        }
+
+        return true;
+    }
+
+    private void RequireTenantAdmin()
+    {
+        if (tenantContext.Caller is not { } c || !(c.IsInRole(Accounts.PortalRoles.TenantAdmin) || c.IsPlatformAdmin))
+        {
+            throw new UnauthorizedAccessException("Only a tenant administrator manages the organisation's API keys.");
+        }
     }
 
     /// <summary>Revokes one of the caller's keys. Returns false when no such key of theirs exists.</summary>

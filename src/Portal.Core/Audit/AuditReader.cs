@@ -6,7 +6,8 @@ using Portal.Core.Tenancy;
 namespace Portal.Core.Audit;
 
 /// <summary>Which audit entries to read: a window (default: the last 30 days), an action prefix (e.g. <c>tenant.</c>), a page.</summary>
-public sealed record AuditQuery(DateTimeOffset? From = null, DateTimeOffset? To = null, string? Action = null, int Page = 1, int PageSize = 50);
+/// <param name="Search">Text found in the target, before or after values (case-insensitive).</param>
+public sealed record AuditQuery(DateTimeOffset? From = null, DateTimeOffset? To = null, string? Action = null, int Page = 1, int PageSize = 50, string? Search = null);
 
 /// <summary>One audit entry as administrators read it: names instead of ids.</summary>
 public sealed record AuditItem(DateTimeOffset Timestamp, string Tenant, string? Actor, string Action, string? Target, string? Before, string? After, string? IpAddress);
@@ -35,6 +36,19 @@ public sealed class AuditReader(IDbContextFactory<PortalDbContext> tenantDb, Sys
             entries = entries.Where(e => e.Action.StartsWith(action));
         }
 
+        if (query.Search is { Length: > 0 } search)
+        {
+            await using var people = systemDb.CreateDbContext();
+            var lower = search.Trim().ToLowerInvariant();
+            var actors = await people.Users.AsNoTracking().Where(u => u.NormalizedEmail!.Contains(lower.ToUpperInvariant())).Select(u => u.Id).ToListAsync(cancellationToken);
+            var pattern = "%" + search.Trim().Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal) + "%";
+            entries = entries.Where(e => EF.Functions.Like(e.Target ?? string.Empty, pattern, "\\")
+                || EF.Functions.Like(e.Before ?? string.Empty, pattern, "\\")
+                || EF.Functions.Like(e.After ?? string.Empty, pattern, "\\")
+                || EF.Functions.Like(e.IpAddress ?? string.Empty, pattern, "\\")
+                || (e.ActorUserId != null && actors.Contains(e.ActorUserId)));
+        }
+
         var total = await entries.CountAsync(cancellationToken);
         var size = Math.Clamp(query.PageSize, 1, 1000);
         var page = await entries.OrderByDescending(e => e.Timestamp).ThenByDescending(e => e.Id)
@@ -48,5 +62,38 @@ public sealed class AuditReader(IDbContextFactory<PortalDbContext> tenantDb, Sys
         return ([.. page.Select(e => new AuditItem(
             e.Timestamp, tenants.GetValueOrDefault(e.TenantId, e.TenantId.ToString()),
             e.ActorUserId is { } a ? users.GetValueOrDefault(a, a) : null, e.Action, e.Target, e.Before, e.After, e.IpAddress))], total);
+    }
+
+    /// <summary>Every matching entry, newest first, read a page at a time (exports).</summary>
+    public async IAsyncEnumerable<AuditItem> AllAsync(AuditQuery query, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        for (var page = 1; ; page++)
+        {
+            var (items, total) = await ListAsync(query with { Page = page, PageSize = 1000 }, cancellationToken);
+            foreach (var item in items)
+            {
+                yield return item;
+            }
+
+            if (page * 1000 >= total || items.Count == 0)
+            {
+                yield break;
+            }
+        }
+    }
+
+    /// <summary>Writes entries as CSV (UTF-8 with BOM, formula-neutralised cells).</summary>
+    public static async Task WriteCsvAsync(Stream output, IAsyncEnumerable<AuditItem> items, CancellationToken cancellationToken)
+    {
+        await using var writer = new StreamWriter(output, new System.Text.UTF8Encoding(true), 16 * 1024, leaveOpen: true);
+        await writer.WriteLineAsync("timestamp,tenant,actor,action,target,before,after,ipAddress");
+        await foreach (var e in items.WithCancellation(cancellationToken))
+        {
+            await writer.WriteLineAsync(string.Join(',',
+                e.Timestamp.ToString("O", System.Globalization.CultureInfo.InvariantCulture), Csv(e.Tenant), Csv(e.Actor), Csv(e.Action),
+                Csv(e.Target), Csv(e.Before), Csv(e.After), Csv(e.IpAddress)));
+        }
+
+        static string Csv(string? value) => Runs.RunExport.Csv(value ?? string.Empty);
     }
 }

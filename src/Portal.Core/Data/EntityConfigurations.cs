@@ -17,6 +17,8 @@ internal sealed class TenantConfiguration : IEntityTypeConfiguration<Tenant>
         b.Property(t => t.Slug).HasMaxLength(64);
         b.HasIndex(t => t.Slug).IsUnique();
         b.HasOne(t => t.QuotaPlan).WithMany().HasForeignKey(t => t.QuotaPlanId).OnDelete(DeleteBehavior.Restrict);
+        b.PrimitiveCollection(t => t.AllowedTemplates);
+        b.PrimitiveCollection(t => t.DisabledTemplates);
     }
 }
 
@@ -43,16 +45,20 @@ internal sealed class QuotaPlanConfiguration : IEntityTypeConfiguration<QuotaPla
 
 internal sealed class QuotaPlanLimitConfiguration : IEntityTypeConfiguration<QuotaPlanLimit>
 {
-    public void Configure(EntityTypeBuilder<QuotaPlanLimit> b) => b.HasIndex(l => new { l.QuotaPlanId, l.Metric }).IsUnique();
+    public void Configure(EntityTypeBuilder<QuotaPlanLimit> b)
+    {
+        b.HasIndex(l => new { l.QuotaPlanId, l.Metric }).IsUnique();
+        b.Ignore(l => l.Values);
+    }
 }
 
-internal sealed class UserQuotaLimitConfiguration : IEntityTypeConfiguration<UserQuotaLimit>
+internal sealed class QuotaLimitConfiguration : IEntityTypeConfiguration<QuotaLimit>
 {
-    public void Configure(EntityTypeBuilder<UserQuotaLimit> b)
+    public void Configure(EntityTypeBuilder<QuotaLimit> b)
     {
-        b.Property(l => l.UserId).HasMaxLength(64);
-        b.HasIndex(l => new { l.UserId, l.Metric }).IsUnique();
-        b.HasIndex(l => l.TenantId);
+        b.Property(l => l.SubjectId).HasMaxLength(64);
+        b.Ignore(l => l.Values);
+        b.HasIndex(l => new { l.TenantId, l.Scope, l.SubjectId, l.Metric }).IsUnique();
     }
 }
 

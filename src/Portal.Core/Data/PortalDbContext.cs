@@ -21,7 +21,7 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options, ITenantC
     public DbSet<Tenant> Tenants => Set<Tenant>();
     public DbSet<QuotaPlan> QuotaPlans => Set<QuotaPlan>();
     public DbSet<QuotaPlanLimit> QuotaPlanLimits => Set<QuotaPlanLimit>();
-    public DbSet<UserQuotaLimit> UserQuotaLimits => Set<UserQuotaLimit>();
+    public DbSet<QuotaLimit> QuotaLimits => Set<QuotaLimit>();
     public DbSet<QuotaCounter> QuotaCounters => Set<QuotaCounter>();
     public DbSet<QuotaReservationRecord> QuotaReservations => Set<QuotaReservationRecord>();
     public DbSet<UsageRecord> UsageRecords => Set<UsageRecord>();

@@ -22,25 +22,25 @@ public sealed partial class PortalSeeder(
     TimeProvider clock,
     ILogger<PortalSeeder> logger)
 {
-    /// <summary>The seeded plans: name → metric → (per period, per day).</summary>
-    public static IReadOnlyDictionary<string, IReadOnlyDictionary<QuotaMetric, (long? Period, long? Daily)>> Plans { get; } =
-        new Dictionary<string, IReadOnlyDictionary<QuotaMetric, (long?, long?)>>
+    /// <summary>The seeded plans: name → metric → limits (per month, per day, per minute).</summary>
+    public static IReadOnlyDictionary<string, IReadOnlyDictionary<QuotaMetric, LimitValues>> Plans { get; } =
+        new Dictionary<string, IReadOnlyDictionary<QuotaMetric, LimitValues>>
         {
-            ["Free"] = new Dictionary<QuotaMetric, (long?, long?)>
+            ["Free"] = new Dictionary<QuotaMetric, LimitValues>
             {
-                [QuotaMetric.Requests] = (5_000, 1_000),
-                [QuotaMetric.PredictionRows] = (20_000, null),
-                [QuotaMetric.LlmTokens] = (200_000, null),
-                [QuotaMetric.StorageBytes] = (100L * 1024 * 1024, null),
+                [QuotaMetric.Requests] = new(5_000, 1_000, 60),
+                [QuotaMetric.PredictionRows] = new(20_000, null, null),
+                [QuotaMetric.LlmTokens] = new(200_000, null, null),
+                [QuotaMetric.StorageBytes] = new(100L * 1024 * 1024, null, null),
             },
-            ["Standard"] = new Dictionary<QuotaMetric, (long?, long?)>
+            ["Standard"] = new Dictionary<QuotaMetric, LimitValues>
             {
-                [QuotaMetric.Requests] = (100_000, null),
-                [QuotaMetric.PredictionRows] = (2_000_000, null),
-                [QuotaMetric.LlmTokens] = (5_000_000, null),
-                [QuotaMetric.StorageBytes] = (5L * 1024 * 1024 * 1024, null),
+                [QuotaMetric.Requests] = new(100_000, null, 3_000),
+                [QuotaMetric.PredictionRows] = new(2_000_000, null, null),
+                [QuotaMetric.LlmTokens] = new(5_000_000, null, null),
+                [QuotaMetric.StorageBytes] = new(5L * 1024 * 1024 * 1024, null, null),
             },
-            ["Unlimited"] = new Dictionary<QuotaMetric, (long?, long?)>(),
+            ["Unlimited"] = new Dictionary<QuotaMetric, LimitValues>(),
         };
 
     private static readonly (string Name, string Slug, string Plan, string Domain)[] DemoTenants =
@@ -84,7 +84,7 @@ public sealed partial class PortalSeeder(
             db.QuotaPlans.Add(new QuotaPlan
             {
                 Name = name,
-                Limits = [.. limits.Select(l => new QuotaPlanLimit { Metric = l.Key, PeriodLimit = l.Value.Period, DailyLimit = l.Value.Daily })],
+                Limits = [.. limits.Select(l => new QuotaPlanLimit { Metric = l.Key, PeriodLimit = l.Value.Period, DailyLimit = l.Value.Daily, PerMinuteLimit = l.Value.PerMinute })],
             });
         }
 

@@ -22,6 +22,9 @@ public interface IQuotaService
     /// <summary>The caller's and their tenant's consumption against limits for the current periods.</summary>
     Task<QuotaStatus> GetStatusAsync(CancellationToken cancellationToken = default);
 
+    /// <summary>Requests per minute allowed to the caller as a user and through the calling API key (null: no limit).</summary>
+    Task<(long? User, long? Key)> GetRateLimitsAsync(CancellationToken cancellationToken = default);
+
     /// <summary>Returns stored bytes (or any running total) when data is deleted.</summary>
     Task CreditAsync(QuotaMetric metric, long amount, string? templateId = null, CancellationToken cancellationToken = default);
 }
@@ -36,8 +39,8 @@ public sealed record QuotaUsageLine(
     public double? Percent => Limit is { } l ? (l == 0 ? 100 : Math.Min(100, 100.0 * Used / l)) : null;
 }
 
-/// <summary>The caller's quota picture.</summary>
-public sealed record QuotaStatus(IReadOnlyList<QuotaUsageLine> Tenant, IReadOnlyList<QuotaUsageLine> User)
+/// <summary>The caller's quota picture: tenant, user and (for a call with an API key) key lines.</summary>
+public sealed record QuotaStatus(IReadOnlyList<QuotaUsageLine> Tenant, IReadOnlyList<QuotaUsageLine> User, IReadOnlyList<QuotaUsageLine> Key)
 {
     /// <summary>The most that can still be reserved for <paramref name="metric"/> (tightest of tenant and user), or null when unlimited.</summary>
     public long? RemainingFor(QuotaMetric metric) => HeadroomFor(metric).Remaining;
@@ -46,7 +49,7 @@ public sealed record QuotaStatus(IReadOnlyList<QuotaUsageLine> Tenant, IReadOnly
     public QuotaHeadroom HeadroomFor(QuotaMetric metric)
     {
         QuotaHeadroom tightest = new(null, null);
-        foreach (var line in Tenant.Concat(User).Where(l => l.Metric == metric))
+        foreach (var line in Tenant.Concat(User).Concat(Key).Where(l => l.Metric == metric))
         {
             Consider(line.Remaining, line.ResetsAt);
             if (line.DailyLimit is { } daily)

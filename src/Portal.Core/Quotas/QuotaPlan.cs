@@ -24,4 +24,9 @@ public sealed class QuotaPlanLimit
 
     /// <summary>Optional cap per UTC day (not used for running totals).</summary>
     public long? DailyLimit { get; set; }
+
+    /// <summary>Requests per minute for each user and each API key (only for <see cref="QuotaMetric.Requests"/>).</summary>
+    public long? PerMinuteLimit { get; set; }
+
+    public LimitValues Values => new(PeriodLimit, DailyLimit, PerMinuteLimit);
 }

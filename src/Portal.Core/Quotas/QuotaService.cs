@@ -54,6 +54,10 @@ public sealed class QuotaService(
                 await tx.RollbackAsync(cancellationToken);
                 var counter = await db.QuotaCounters.AsNoTracking()
                     .SingleAsync(c => c.Scope == t.Scope && c.Metric == metric && c.Period == t.Period, cancellationToken);
+
+                // The refusal is part of the ledger (nothing charged), so admins see who hit which limit.
+                db.UsageRecords.Add(NewUsage(caller, metric, 0, templateId, 0, UsageOutcome.Refused));
+                await db.SaveChangesAsync(cancellationToken);
                 throw new QuotaExceededException(new QuotaDenial(
                     metric, t.ScopeKind, t.PeriodKind, t.Limit ?? 0, counter.Used + counter.Reserved, amount, t.ResetsAt));
             }
@@ -106,23 +110,47 @@ public sealed class QuotaService(
         var caller = RequireCaller();
         var now = clock.GetUtcNow();
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var scopes = new[] { TenantScope(caller.TenantId), UserScope(caller.UserId) };
+        var scopes = new List<string> { TenantScope(caller.TenantId), UserScope(caller.UserId) };
+        if (caller.ApiKeyId is { } keyId)
+        {
+            scopes.Add(KeyScope(keyId));
+        }
+
         var periods = new[] { QuotaPeriods.Month(now), QuotaPeriods.Day(now), QuotaPeriods.Total };
         var counters = await db.QuotaCounters.AsNoTracking()
             .Where(c => scopes.Contains(c.Scope) && periods.Contains(c.Period))
             .ToListAsync(cancellationToken);
 
-        var limits = await LoadLimitsAsync(db, caller, null, cancellationToken);
+        var limits = await QuotaLimitChain.LoadAsync(db, caller.TenantId, caller.UserId, caller.ApiKeyId, cancellationToken);
         var tenantLines = new List<QuotaUsageLine>();
         var userLines = new List<QuotaUsageLine>();
+        var keyLines = new List<QuotaUsageLine>();
         foreach (var metric in QuotaMetrics.All)
         {
             var targets = Targets(caller, metric, now, limits);
             tenantLines.Add(Line(metric, "tenant", targets, counters));
             userLines.Add(Line(metric, "user", targets, counters));
+            if (caller.ApiKeyId is not null)
+            {
+                keyLines.Add(Line(metric, "key", targets, counters));
+            }
         }
 
-        return new QuotaStatus(tenantLines, userLines);
+        return new QuotaStatus(tenantLines, userLines, keyLines);
+    }
+
+    /// <summary>
+    /// Requests per minute allowed to the caller as a user and, for a call with an API key, to that key: the tightest of
+    /// the plan (or the tenant's override), the user's and the key's own limit. Null: no rate limit at that level.
+    /// </summary>
+    public async Task<(long? User, long? Key)> GetRateLimitsAsync(CancellationToken cancellationToken = default)
+    {
+        var caller = RequireCaller();
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var limits = await QuotaLimitChain.LoadAsync(db, caller.TenantId, caller.UserId, caller.ApiKeyId, cancellationToken);
+        var user = limits.Tenant(QuotaMetric.Requests).Tighten(limits.User(QuotaMetric.Requests));
+        var key = user.Tighten(limits.Key(QuotaMetric.Requests));
+        return (user.PerMinute, caller.ApiKeyId is null ? null : key.PerMinute);
     }
 
     /// <summary>Returns reservations whose work never settled (a crash or a lost process). Run by a background sweeper.</summary>
@@ -209,53 +237,42 @@ public sealed class QuotaService(
 
     private static string UserScope(string userId) => "user:" + userId;
 
-    private sealed record Limits(IReadOnlyList<QuotaPlanLimit> Plan, IReadOnlyList<UserQuotaLimit> User);
-
-    /// <summary>The caller's plan and user limits, for one metric or (null) all of them, in two queries.</summary>
-    private static async Task<Limits> LoadLimitsAsync(PortalDbContext db, Caller caller, QuotaMetric? metric, CancellationToken ct)
-    {
-        var plan = await db.Tenants.AsNoTracking()
-            .Where(t => t.Id == caller.TenantId)
-            .SelectMany(t => t.QuotaPlan!.Limits)
-            .Where(l => metric == null || l.Metric == metric)
-            .ToListAsync(ct);
-        var user = await db.UserQuotaLimits.AsNoTracking()
-            .Where(l => l.UserId == caller.UserId && (metric == null || l.Metric == metric))
-            .ToListAsync(ct);
-        return new Limits(plan, user);
-    }
+    private static string KeyScope(Guid keyId) => "key:" + keyId.ToString("N");
 
     private static async Task<List<Target>> ResolveTargetsAsync(
         PortalDbContext db, Caller caller, QuotaMetric metric, DateTimeOffset now, CancellationToken ct) =>
-        Targets(caller, metric, now, await LoadLimitsAsync(db, caller, metric, ct));
+        Targets(caller, metric, now, await QuotaLimitChain.LoadAsync(db, caller.TenantId, caller.UserId, caller.ApiKeyId, ct));
 
-    /// <summary>The counters a reservation of <paramref name="metric"/> must fit in, each with its limit (null: unlimited).</summary>
-    private static List<Target> Targets(Caller caller, QuotaMetric metric, DateTimeOffset now, Limits limits)
+    /// <summary>
+    /// The counters a reservation of <paramref name="metric"/> must fit in, each with its limit (null: unlimited): the
+    /// tenant's (plan or override), the user's and, for calls with an API key, the key's, per month and per day.
+    /// </summary>
+    private static List<Target> Targets(Caller caller, QuotaMetric metric, DateTimeOffset now, CallerLimits limits)
     {
-        var planLimit = limits.Plan.SingleOrDefault(l => l.Metric == metric);
-        var userLimit = limits.User.SingleOrDefault(l => l.Metric == metric);
-        var tenant = TenantScope(caller.TenantId);
-        var user = UserScope(caller.UserId);
+        var levels = new List<(string Scope, string Kind, LimitValues Limit)>
+        {
+            (TenantScope(caller.TenantId), "tenant", limits.Tenant(metric)),
+            (UserScope(caller.UserId), "user", limits.User(metric)),
+        };
+        if (caller.ApiKeyId is { } keyId)
+        {
+            levels.Add((KeyScope(keyId), "key", limits.Key(metric)));
+        }
+
         if (metric.IsRunningTotal())
         {
-            return
-            [
-                new(tenant, "tenant", QuotaPeriods.Total, "total", planLimit?.PeriodLimit, null),
-                new(user, "user", QuotaPeriods.Total, "total", userLimit?.PeriodLimit, null),
-            ];
+            return [.. levels.Select(l => new Target(l.Scope, l.Kind, QuotaPeriods.Total, "total", l.Limit.Period, null))];
         }
 
         var month = QuotaPeriods.Month(now);
         var day = QuotaPeriods.Day(now);
         var monthReset = QuotaPeriods.MonthResetsAt(now);
         var dayReset = QuotaPeriods.DayResetsAt(now);
-        return
-        [
-            new(tenant, "tenant", month, "month", planLimit?.PeriodLimit, monthReset),
-            new(tenant, "tenant", day, "day", planLimit?.DailyLimit, dayReset),
-            new(user, "user", month, "month", userLimit?.PeriodLimit, monthReset),
-            new(user, "user", day, "day", userLimit?.DailyLimit, dayReset),
-        ];
+        return [.. levels.SelectMany(l => new[]
+        {
+            new Target(l.Scope, l.Kind, month, "month", l.Limit.Period, monthReset),
+            new Target(l.Scope, l.Kind, day, "day", l.Limit.Daily, dayReset),
+        })];
     }
 
     private static async Task EnsureCountersAsync(PortalDbContext db, Guid tenantId, QuotaMetric metric, List<Target> targets, CancellationToken ct)

@@ -26,6 +26,7 @@ public sealed class RunService(
     ITenantContext tenant,
     IQuotaService quota,
     ITemplateCatalog catalog,
+    TemplateAccessService access,
     DatasetService datasets,
     RunQueue queue,
     RunResultsStore results,
@@ -171,6 +172,7 @@ public sealed class RunService(
     private async Task<(Dataset Dataset, TemplateManifest Manifest)> ResolveAsync(Guid datasetId, string templateId, CancellationToken cancellationToken)
     {
         var pack = catalog.Find(templateId) ?? throw new KeyNotFoundException($"There is no template '{templateId}'.");
+        await access.EnsureAllowedAsync(templateId, cancellationToken);
         if (!TemplateKinds.IsTabular(pack.Manifest.Kind))
         {
             throw new RunRefusedException($"'{templateId}' is not a tabular template; runs score tables.");

@@ -123,6 +123,60 @@ public sealed class MemberService(IServiceScopeFactory scopes, SystemDbContextFa
         await audit.WriteAsync(caller.TenantId, "member.role-changed", user.Email, string.Join(',', before), role, cancellationToken);
     }
 
+    /// <summary>Locks a member out (until unlocked) or lets them in again. Their API keys stop working while locked.</summary>
+    public async Task SetLockedAsync(string userId, bool locked, CancellationToken cancellationToken = default)
+    {
+        var caller = RequireTenantAdmin();
+        if (userId == caller.UserId)
+        {
+            throw new MemberValidationException("You cannot lock your own account.");
+        }
+
+        await using var scope = CallerScope(caller);
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>();
+        var user = await users.FindByIdAsync(userId) ?? throw new MemberValidationException("No such member in your organisation.");
+        ThrowIfFailed(await users.SetLockoutEnabledAsync(user, true));
+        ThrowIfFailed(await users.SetLockoutEndDateAsync(user, locked ? DateTimeOffset.MaxValue : null));
+        if (!locked)
+        {
+            ThrowIfFailed(await users.ResetAccessFailedCountAsync(user));
+        }
+
+        // A new security stamp ends the member's open browser sessions at their next validation.
+        ThrowIfFailed(await users.UpdateSecurityStampAsync(user));
+        await audit.WriteAsync(caller.TenantId, locked ? "member.locked" : "member.unlocked", user.Email, cancellationToken: cancellationToken);
+    }
+
+    /// <summary>
+    /// Removes a member's account: their API keys are revoked and their own limits dropped; what they created (data
+    /// sets, runs, usage records, audit entries) stays with the organisation.
+    /// </summary>
+    public async Task RemoveAsync(string userId, CancellationToken cancellationToken = default)
+    {
+        var caller = RequireTenantAdmin();
+        if (userId == caller.UserId)
+        {
+            throw new MemberValidationException("You cannot remove yourself.");
+        }
+
+        await using var scope = CallerScope(caller);
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>();
+        var user = await users.FindByIdAsync(userId) ?? throw new MemberValidationException("No such member in your organisation.");
+        var roles = await users.GetRolesAsync(user);
+        if (roles.Contains(PortalRoles.PlatformAdmin))
+        {
+            throw new MemberValidationException("A platform administrator is removed by the platform.");
+        }
+
+        var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
+        var now = clock.GetUtcNow();
+        await db.ApiKeys.Where(k => k.UserId == userId && k.RevokedAt == null)
+            .ExecuteUpdateAsync(k => k.SetProperty(x => x.RevokedAt, now), cancellationToken);
+        await db.QuotaLimits.Where(l => l.Scope == Quotas.QuotaScope.User && l.SubjectId == userId).ExecuteDeleteAsync(cancellationToken);
+        ThrowIfFailed(await users.DeleteAsync(user));
+        await audit.WriteAsync(caller.TenantId, "member.removed", user.Email, $"role={string.Join(',', roles)}", cancellationToken: cancellationToken);
+    }
+
     private async Task<bool> ExistsAnywhereAsync(string email, CancellationToken cancellationToken)
     {
         // E-mail addresses are unique across the platform, so look beyond the caller's tenant (only a yes/no leaves here).

@@ -19,4 +19,10 @@ public sealed class Tenant
     public QuotaPlan? QuotaPlan { get; set; }
 
     public DateTimeOffset CreatedAt { get; set; }
+
+    /// <summary>Templates the platform lets this tenant use; null for every template (demo tenants keep that).</summary>
+    public List<string>? AllowedTemplates { get; set; }
+
+    /// <summary>Templates the tenant's admin has switched off for its users (within <see cref="AllowedTemplates"/>).</summary>
+    public List<string> DisabledTemplates { get; set; } = [];
 }

@@ -18,6 +18,8 @@ public enum UsageOutcome
     Succeeded = 0,
     Failed = 1,
     Cancelled = 2,
+    /// <summary>Refused before any work because a limit would have been exceeded (nothing charged).</summary>
+    Refused = 3,
 }
 
 /// <summary>One settled metered action, written by the quota service and never changed afterwards.</summary>

@@ -8,7 +8,15 @@ using Portal.Core.Tenancy;
 namespace Portal.Core.Usage;
 
 /// <summary>Which usage records to read: a time window (default: the current month), optionally one metric.</summary>
-public sealed record UsageQuery(DateTimeOffset? From = null, DateTimeOffset? To = null, QuotaMetric? Metric = null, int Page = 1, int PageSize = 100);
+/// <param name="FailedOnly">Only calls that were refused by a limit or failed (nothing charged).</param>
+/// <param name="UserId">Only one user's records (within the caller's reach).</param>
+public sealed record UsageQuery(
+    DateTimeOffset? From = null, DateTimeOffset? To = null, QuotaMetric? Metric = null, int Page = 1, int PageSize = 100,
+    bool FailedOnly = false, string? UserId = null);
+
+/// <summary>One tenant's consumption in a window, for the platform view.</summary>
+public sealed record TenantUsageSummary(
+    Guid TenantId, string Tenant, bool IsActive, string Plan, IReadOnlyDictionary<QuotaMetric, long> Amounts, int ActiveUsers, int Runs, int FailedCalls);
 
 /// <summary>One usage record as people read it: names instead of ids.</summary>
 public sealed record UsageItem(
@@ -25,8 +33,10 @@ public static class UsageGroupings
     public const string User = "user";
     public const string Template = "template";
     public const string Metric = "metric";
+    public const string ApiKey = "apiKey";
+    public const string Tenant = "tenant";
 
-    public static IReadOnlyList<string> All { get; } = [Day, User, Template, Metric];
+    public static IReadOnlyList<string> All { get; } = [Day, User, Template, Metric, ApiKey, Tenant];
 }
 
 /// <summary>
@@ -116,11 +126,13 @@ public sealed class UsageService(IDbContextFactory<PortalDbContext> tenantDb, Sy
 
         await using var db = await OpenAsync(cancellationToken);
         var records = await Filtered(db, query).AsNoTracking().ToListAsync(cancellationToken);
-        var names = groupBy == UsageGroupings.User ? await NamesAsync(db, records, cancellationToken) : null;
+        var names = groupBy is UsageGroupings.User or UsageGroupings.ApiKey or UsageGroupings.Tenant ? await NamesAsync(db, records, cancellationToken) : null;
         string Key(UsageRecord r) => groupBy switch
         {
             UsageGroupings.Day => r.Timestamp.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
             UsageGroupings.User => names!.Users.GetValueOrDefault(r.UserId, r.UserId),
+            UsageGroupings.ApiKey => r.ApiKeyId is { } k ? names!.Keys.GetValueOrDefault(k, k.ToString()) : "(browser)",
+            UsageGroupings.Tenant => names!.Tenants.GetValueOrDefault(r.TenantId, r.TenantId.ToString()),
             UsageGroupings.Template => r.TemplateId ?? "(none)",
             _ => r.Metric.ToString(),
         };
@@ -128,6 +140,41 @@ public sealed class UsageService(IDbContextFactory<PortalDbContext> tenantDb, Sy
         return [.. records.GroupBy(r => (Key: Key(r), r.Metric))
             .Select(g => new UsageGroup(g.Key.Key, g.Key.Metric, g.Sum(r => r.Amount), g.Count()))
             .OrderBy(g => g.Key, StringComparer.Ordinal).ThenBy(g => g.Metric)];
+    }
+
+    /// <summary>Every tenant side by side over the window (PlatformAdmin): amounts per metric, active users, runs, failed calls.</summary>
+    public async Task<IReadOnlyList<TenantUsageSummary>> PlatformAsync(UsageQuery query, CancellationToken cancellationToken = default)
+    {
+        if (!Caller.IsPlatformAdmin)
+        {
+            throw new UnauthorizedAccessException("Only a platform administrator sees every tenant.");
+        }
+
+        await using var db = systemDb.CreateDbContext();
+        var (from, to) = Window(query);
+        var sums = await db.UsageRecords.AsNoTracking()
+            .Where(r => r.Timestamp >= from && r.Timestamp < to)
+            .GroupBy(r => new { r.TenantId, r.Metric })
+            .Select(g => new { g.Key.TenantId, g.Key.Metric, Amount = g.Sum(r => r.Amount), Failed = g.Count(r => r.Outcome == UsageOutcome.Failed || r.Outcome == UsageOutcome.Refused) })
+            .ToListAsync(cancellationToken);
+        var users = await db.UsageRecords.AsNoTracking()
+            .Where(r => r.Timestamp >= from && r.Timestamp < to)
+            .Select(r => new { r.TenantId, r.UserId }).Distinct()
+            .GroupBy(r => r.TenantId).Select(g => new { TenantId = g.Key, Count = g.Count() })
+            .ToListAsync(cancellationToken);
+        var runs = await db.Runs.AsNoTracking()
+            .Where(r => r.CreatedAt >= from && r.CreatedAt < to)
+            .GroupBy(r => r.TenantId).Select(g => new { TenantId = g.Key, Count = g.Count() })
+            .ToListAsync(cancellationToken);
+        var tenants = await db.Tenants.AsNoTracking().Select(t => new { t.Id, t.Name, t.IsActive, Plan = t.QuotaPlan!.Name }).ToListAsync(cancellationToken);
+        return [.. tenants
+            .Select(t => new TenantUsageSummary(
+                t.Id, t.Name, t.IsActive, t.Plan,
+                QuotaMetrics.All.ToDictionary(m => m, m => sums.Where(s => s.TenantId == t.Id && s.Metric == m).Sum(s => s.Amount)),
+                users.SingleOrDefault(u => u.TenantId == t.Id)?.Count ?? 0,
+                runs.SingleOrDefault(r => r.TenantId == t.Id)?.Count ?? 0,
+                sums.Where(s => s.TenantId == t.Id).Sum(s => s.Failed)))
+            .OrderBy(t => t.Tenant, StringComparer.CurrentCultureIgnoreCase)];
     }
 
     private async Task<PortalDbContext> OpenAsync(CancellationToken cancellationToken) =>
@@ -139,16 +186,30 @@ public sealed class UsageService(IDbContextFactory<PortalDbContext> tenantDb, Sy
     private IQueryable<UsageRecord> Filtered(PortalDbContext db, UsageQuery query)
     {
         var caller = Caller;
-        var now = clock.GetUtcNow();
-        var from = query.From ?? new DateTimeOffset(now.Year, now.Month, 1, 0, 0, 0, TimeSpan.Zero);
-        var to = query.To ?? now.AddSeconds(1);
+        var (from, to) = Window(query);
         var records = db.UsageRecords.AsNoTracking().Where(r => r.Timestamp >= from && r.Timestamp < to);
         if (!caller.IsPlatformAdmin && !caller.IsInRole(PortalRoles.TenantAdmin))
         {
             records = records.Where(r => r.UserId == caller.UserId);
         }
 
+        if (query.UserId is { } userId)
+        {
+            records = records.Where(r => r.UserId == userId);
+        }
+
+        if (query.FailedOnly)
+        {
+            records = records.Where(r => r.Outcome == UsageOutcome.Failed || r.Outcome == UsageOutcome.Refused);
+        }
+
         return query.Metric is { } metric ? records.Where(r => r.Metric == metric) : records;
+    }
+
+    private (DateTimeOffset From, DateTimeOffset To) Window(UsageQuery query)
+    {
+        var now = clock.GetUtcNow();
+        return (query.From ?? new DateTimeOffset(now.Year, now.Month, 1, 0, 0, 0, TimeSpan.Zero), query.To ?? now.AddSeconds(1));
     }
 
     private sealed record Names(Dictionary<Guid, string> Tenants, Dictionary<string, string> Users, Dictionary<Guid, string> Keys);

@@ -17,7 +17,7 @@ public sealed record PredictionOutcome(PredictionResult? Result, IReadOnlyList<C
 /// <see cref="QuotaMetric.PredictionRows"/> for the rows, score (and explain), settle. The browser's try-it form and
 /// the HTTP API both call this.
 /// </summary>
-public sealed class TabularPredictionService(TemplateCatalog catalog, IQuotaService quota)
+public sealed class TabularPredictionService(TemplateCatalog catalog, IQuotaService quota, TemplateAccessService access)
 {
     /// <summary>The most rows one call may score; larger sets go through dataset runs.</summary>
     public const int MaxRows = 1_000;
@@ -26,6 +26,7 @@ public sealed class TabularPredictionService(TemplateCatalog catalog, IQuotaServ
         string templateId, IReadOnlyList<IReadOnlyDictionary<string, object?>> rows, bool explain, CancellationToken cancellationToken = default)
     {
         var pack = catalog.Find(templateId) ?? throw new KeyNotFoundException($"There is no template '{templateId}'.");
+        await access.EnsureAllowedAsync(templateId, cancellationToken);
         var model = catalog.Model(templateId) ?? throw new InvalidOperationException($"'{templateId}' is not a tabular template.");
         if (rows.Count is 0 or > MaxRows)
         {

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Mvc;
 using Portal.Core.Datasets;
 using Portal.Core.Quotas;
 using Portal.Core.Runs;
+using Portal.Core.Templates;
 using Portal.Core.Tenancy;
 
 namespace Portal.Web.Endpoints;
@@ -31,6 +32,9 @@ internal sealed partial class ApiExceptionHandler(IProblemDetailsService problem
             UploadTooLargeException => Problem(StatusCodes.Status413PayloadTooLarge, "File too large", exception.Message),
             RunRefusedException refused => RefusedProblem(refused),
             DatasetInUseException => Problem(StatusCodes.Status409Conflict, "Dataset in use", exception.Message),
+            TemplateAccessDeniedException => Problem(StatusCodes.Status403Forbidden, "Template not available", exception.Message),
+            QuotaLimitValidationException or TemplateAccessValidationException or MemberValidationException
+                => Problem(StatusCodes.Status400BadRequest, "The change was refused", exception.Message),
             KeyNotFoundException => Problem(StatusCodes.Status404NotFound, "Not found", exception.Message),
             BadHttpRequestException bad => Problem(bad.StatusCode, "Bad request", bad.Message),
             _ => null,
@@ -85,6 +89,25 @@ internal sealed partial class ApiExceptionHandler(IProblemDetailsService problem
             httpContext.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
         }
 
+        return problem;
+    }
+
+    /// <summary>The 429 answer when a user or API key exceeds its requests per minute.</summary>
+    public static ProblemDetails RateProblem(HttpContext httpContext, string scope, long perMinute, TimeSpan retryAfter)
+    {
+        var seconds = Math.Max(1, (long)Math.Ceiling(retryAfter.TotalSeconds));
+        httpContext.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        var problem = new ProblemDetails
+        {
+            Status = StatusCodes.Status429TooManyRequests,
+            Title = "Too many requests",
+            Detail = $"This {(scope == "key" ? "API key" : "user")} may make {perMinute} requests per minute. Try again in {seconds} s.",
+        };
+        problem.Extensions["metric"] = QuotaMetric.Requests.ToString();
+        problem.Extensions["scope"] = scope;
+        problem.Extensions["period"] = "minute";
+        problem.Extensions["limit"] = perMinute;
+        problem.Extensions["retryAfterSeconds"] = seconds;
         return problem;
     }
 

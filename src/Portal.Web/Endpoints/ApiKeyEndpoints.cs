@@ -16,6 +16,15 @@ internal static class ApiKeyEndpoints
             .WithName("CreateApiKey").WithSummary("Create an API key; the secret is in this answer only");
         keys.MapDelete("/{id:guid}", RevokeAsync)
             .WithName("RevokeApiKey").WithSummary("Revoke one of your API keys");
+
+        var tenantKeys = v1.MapGroup("/admin/api-keys").WithTags("Administration").RequireAuthorization(Portal.Core.Accounts.PortalPolicies.TenantAdmin);
+        tenantKeys.MapGet("/", async (ApiKeyService service, CancellationToken ct) => TypedResults.Ok(await service.ListTenantAsync(ct)))
+            .WithName("ListTenantApiKeys").WithSummary("Every API key of your organisation with its owner (TenantAdmin)");
+        tenantKeys.MapDelete("/{id:guid}", async Task<Results<NoContent, ProblemHttpResult>> (Guid id, ApiKeyService service, CancellationToken ct) =>
+                await service.RevokeInTenantAsync(id, ct)
+                    ? TypedResults.NoContent()
+                    : TypedResults.Problem(title: "Not found", detail: "There is no such API key in your organisation.", statusCode: StatusCodes.Status404NotFound))
+            .WithName("RevokeTenantApiKey").WithSummary("Revoke any API key of your organisation (TenantAdmin)");
     }
 
     private static async Task<Results<Created<CreatedApiKey>, ValidationProblem>> CreateAsync(

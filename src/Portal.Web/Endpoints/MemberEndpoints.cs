@@ -14,13 +14,39 @@ internal static class MemberEndpoints
 {
     public static void MapMemberEndpoints(this RouteGroupBuilder v1)
     {
-        var members = v1.MapGroup("/members").WithTags("Members").RequireAuthorization(PortalPolicies.TenantAdmin);
-        members.MapGet("/", async (MemberService service, CancellationToken ct) => TypedResults.Ok(await service.ListAsync(ct)))
-            .WithName("ListMembers").WithSummary("Members of your organisation (TenantAdmin)");
-        members.MapPost("/", AddAsync)
-            .WithName("AddMember").WithSummary("Add a member: with a password, or invited by e-mail when none is given (TenantAdmin)");
-        members.MapPut("/{userId}/role", ChangeRoleAsync)
-            .WithName("ChangeMemberRole").WithSummary("Change a member's role (TenantAdmin)");
+        // /admin/members is the documented path; /members stays for clients written against the first release.
+        foreach (var (path, suffix) in new[] { ("/admin/members", string.Empty), ("/members", "Legacy") })
+        {
+            var members = v1.MapGroup(path).WithTags("Administration").RequireAuthorization(PortalPolicies.TenantAdmin);
+            members.MapGet("/", async (MemberService service, CancellationToken ct) => TypedResults.Ok(await service.ListAsync(ct)))
+                .WithName("ListMembers" + suffix).WithSummary("Members of your organisation (TenantAdmin)");
+            members.MapPost("/", AddAsync)
+                .WithName("AddMember" + suffix).WithSummary("Add a member: with a password, or invited by e-mail when none is given (TenantAdmin)");
+            members.MapPut("/{userId}/role", ChangeRoleAsync)
+                .WithName("ChangeMemberRole" + suffix).WithSummary("Change a member's role (TenantAdmin)");
+            members.MapPost("/{userId}/lock", async (string userId, MemberService service, CancellationToken ct) =>
+                {
+                    await service.SetLockedAsync(userId, true, ct);
+                    return TypedResults.NoContent();
+                })
+                .WithName("LockMember" + suffix).WithSummary("Lock a member out until unlocked; their keys stop working (TenantAdmin)");
+            members.MapPost("/{userId}/unlock", async (string userId, MemberService service, CancellationToken ct) =>
+                {
+                    await service.SetLockedAsync(userId, false, ct);
+                    return TypedResults.NoContent();
+                })
+                .WithName("UnlockMember" + suffix).WithSummary("Let a locked member in again (TenantAdmin)");
+            members.MapDelete("/{userId}", async (string userId, MemberService service, CancellationToken ct) =>
+                {
+                    await service.RemoveAsync(userId, ct);
+                    return TypedResults.NoContent();
+                })
+                .WithName("RemoveMember" + suffix).WithSummary("Remove a member; their keys are revoked, their data stays with the organisation (TenantAdmin)");
+            if (suffix.Length > 0)
+            {
+                members.ExcludeFromDescription();
+            }
+        }
     }
 
     private static async Task<Results<Created<MemberSummary>, ValidationProblem>> AddAsync(
@@ -38,7 +64,7 @@ internal static class MemberEndpoints
                 new AddMemberRequest(request.Email, request.DisplayName, request.Role, onboarding, request.Password),
                 links.SendInvitationAsync,
                 ct);
-            return TypedResults.Created($"{ApiPaths.V1}/members/{member.UserId}", member);
+            return TypedResults.Created($"{ApiPaths.V1}/admin/members/{member.UserId}", member);
         }
         catch (MemberValidationException e)
         {

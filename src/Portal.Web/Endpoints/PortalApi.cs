@@ -23,6 +23,8 @@ public static class PortalApi
         v1.MapApiKeyEndpoints();
         v1.MapMemberEndpoints();
         v1.MapTenantEndpoints();
+        v1.MapQuotaEndpoints();
+        v1.MapTemplateAccessEndpoints();
         return app;
     }
 }

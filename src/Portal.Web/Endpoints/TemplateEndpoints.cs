@@ -24,6 +24,16 @@ public sealed record PredictionDto(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? Value,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<Contribution>? Contributions);
 
+/// <summary>A tenant's template access: the platform's list (null: all), the tenant's switched-off ones, and per template the outcome.</summary>
+public sealed record TemplateAccessDto(IReadOnlyList<string>? Allowed, IReadOnlyList<string> Disabled, IReadOnlyList<TemplateAccessLine> Templates);
+
+public sealed record TemplateAccessLine(string Id, string Title, bool AllowedByPlatform, bool Enabled);
+
+/// <summary><c>allowed</c>: template ids, or null for every template.</summary>
+public sealed record AllowTemplatesRequest(IReadOnlyList<string>? Allowed);
+
+public sealed record DisableTemplatesRequest(IReadOnlyList<string>? Disabled);
+
 public sealed record PredictResponse(string TemplateId, string ModelVersion, IReadOnlyList<PredictionDto> Predictions);
 
 internal static class TemplateEndpoints
@@ -31,11 +41,11 @@ internal static class TemplateEndpoints
     public static void MapTemplateEndpoints(this RouteGroupBuilder v1)
     {
         var templates = v1.MapGroup("/templates").WithTags("Templates").RequireAuthorization(PortalPolicies.BusinessUser);
-        templates.MapGet("/", (ITemplateCatalog catalog) => TypedResults.Ok(catalog.All.Select(Summary).ToList()))
-            .WithName("ListTemplates").WithSummary("The solution templates: id, industry, kind, titles, headline validation metrics");
+        templates.MapGet("/", async (TemplateAccessService access, CancellationToken ct) => TypedResults.Ok((await access.VisibleAsync(ct)).Select(Summary).ToList()))
+            .WithName("ListTemplates").WithSummary("The solution templates your organisation may use: id, industry, kind, titles, headline validation metrics");
         templates.MapGet("/{id}", GetAsync)
             .WithName("GetTemplate").WithSummary("A template's manifest (input schema, output) and model card");
-        templates.MapGet("/{id}/sample", (string id, ITemplateCatalog catalog) => Sample(id, catalog))
+        templates.MapGet("/{id}/sample", SampleAsync)
             .WithName("GetTemplateSample").WithSummary("The template's sample input file (CSV with the data set's own columns)");
         templates.MapPost("/{id}/predict", PredictAsync)
             .WithName("Predict")
@@ -47,22 +57,59 @@ internal static class TemplateEndpoints
 
     /// <summary>The browser's download link for the sample file (cookie-authenticated, outside the API).</summary>
     public static void MapTemplateDownloads(this IEndpointRouteBuilder app) =>
-        app.MapGet("/templates/{id}/sample.csv", (string id, ITemplateCatalog catalog) => Sample(id, catalog))
+        app.MapGet("/templates/{id}/sample.csv", SampleAsync)
             .RequireAuthorization(PortalPolicies.BusinessUser)
             .ExcludeFromDescription();
 
-    private static IResult Sample(string id, ITemplateCatalog catalog) =>
-        catalog.Find(id) is { } pack && File.Exists(pack.SamplePath)
-            ? TypedResults.PhysicalFile(pack.SamplePath, "text/csv", $"{pack.Id}-sample.csv")
-            : NotFound(id);
+    private static async Task<IResult> SampleAsync(string id, ITemplateCatalog catalog, TemplateAccessService access, CancellationToken ct)
+    {
+        if (catalog.Find(id) is not { } pack || !File.Exists(pack.SamplePath))
+        {
+            return NotFound(id);
+        }
+
+        await access.EnsureAllowedAsync(id, ct);
+        return TypedResults.PhysicalFile(pack.SamplePath, "text/csv", $"{pack.Id}-sample.csv");
+    }
 
     private static TemplateSummary Summary(TemplatePack p) =>
         new(p.Id, p.Manifest.Industry, p.Manifest.Kind, p.Manifest.Title, p.Manifest.Description, p.Manifest.ModelVersion, p.Card?.Data.Name, p.Card?.Validation);
 
-    private static Results<Ok<TemplateDetail>, ProblemHttpResult> GetAsync(string id, ITemplateCatalog catalog) =>
-        catalog.Find(id) is { } pack
-            ? TypedResults.Ok(new TemplateDetail(pack.Manifest, pack.Card))
-            : NotFound(id);
+    private static async Task<Results<Ok<TemplateDetail>, ProblemHttpResult>> GetAsync(string id, ITemplateCatalog catalog, TemplateAccessService access, CancellationToken ct)
+    {
+        if (catalog.Find(id) is not { } pack)
+        {
+            return NotFound(id);
+        }
+
+        await access.EnsureAllowedAsync(id, ct);
+        return TypedResults.Ok(new TemplateDetail(pack.Manifest, pack.Card));
+    }
+
+    /// <summary>Which templates a tenant may use: the platform's allowance (PlatformAdmin) and the tenant's own switches (TenantAdmin).</summary>
+    public static void MapTemplateAccessEndpoints(this RouteGroupBuilder v1)
+    {
+        v1.MapGet("/admin/tenants/{id:guid}/templates", async (Guid id, TemplateAccessService access, ITemplateCatalog catalog, CancellationToken ct) =>
+                TypedResults.Ok(AccessDto(await access.ForTenantAsync(id, ct), catalog)))
+            .RequireAuthorization(PortalPolicies.PlatformAdmin).WithTags("Administration")
+            .WithName("GetTenantTemplates").WithSummary("Templates a tenant may use (PlatformAdmin)");
+        v1.MapPut("/admin/tenants/{id:guid}/templates", async (Guid id, AllowTemplatesRequest request, TemplateAccessService access, ITemplateCatalog catalog, CancellationToken ct) =>
+                TypedResults.Ok(AccessDto(await access.SetAllowedAsync(id, request.Allowed, ct), catalog)))
+            .RequireAuthorization(PortalPolicies.PlatformAdmin).WithTags("Administration")
+            .WithName("SetTenantTemplates").WithSummary("Set the templates a tenant may use; allowed null allows every template (PlatformAdmin)");
+        v1.MapGet("/admin/templates", async (TemplateAccessService access, ITemplateCatalog catalog, CancellationToken ct) =>
+                TypedResults.Ok(AccessDto(await access.ForCallerAsync(ct), catalog)))
+            .RequireAuthorization(PortalPolicies.TenantAdmin).WithTags("Administration")
+            .WithName("GetOrganisationTemplates").WithSummary("Templates of your organisation: allowed by the platform, enabled for your users (TenantAdmin)");
+        v1.MapPut("/admin/templates", async (DisableTemplatesRequest request, TemplateAccessService access, ITemplateCatalog catalog, CancellationToken ct) =>
+                TypedResults.Ok(AccessDto(await access.SetDisabledAsync(request.Disabled ?? [], ct), catalog)))
+            .RequireAuthorization(PortalPolicies.TenantAdmin).WithTags("Administration")
+            .WithName("SetOrganisationTemplates").WithSummary("Switch templates off (or on again) for your users, within what the platform allows (TenantAdmin)");
+    }
+
+    private static TemplateAccessDto AccessDto(TemplateAccess access, ITemplateCatalog catalog) =>
+        new(access.Allowed, access.Disabled,
+            [.. catalog.All.Select(p => new TemplateAccessLine(p.Id, p.Manifest.Title.En, access.AllowedByPlatform(p.Id), access.Allows(p.Id)))]);
 
     private static async Task<Results<Ok<PredictResponse>, ProblemHttpResult>> PredictAsync(
         string id, PredictRequest request, TabularPredictionService predictions, ITemplateCatalog catalog, bool? explain, CancellationToken ct)

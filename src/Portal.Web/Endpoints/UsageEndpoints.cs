@@ -32,22 +32,34 @@ internal static class UsageEndpoints
             .RequireAuthorization(Portal.Core.Accounts.PortalPolicies.SignedIn)
             .ExcludeFromDescription();
 
-    public static void MapUsageEndpoints(this RouteGroupBuilder v1) =>
+    public static void MapUsageEndpoints(this RouteGroupBuilder v1)
+    {
+        v1.MapGet("/admin/usage/tenants", async (UsageService usage, DateTimeOffset? from, DateTimeOffset? to, CancellationToken ct) =>
+                TypedResults.Ok(await usage.PlatformAsync(new UsageQuery(from, to), ct)))
+            .RequireAuthorization(Portal.Core.Accounts.PortalPolicies.PlatformAdmin)
+            .WithTags("Administration")
+            .WithName("GetPlatformUsage")
+            .WithSummary("Every tenant side by side over the window: amounts per metric, active users, runs, failed calls (PlatformAdmin)");
+        MapList(v1);
+    }
+
+    private static void MapList(RouteGroupBuilder v1) =>
         v1.MapGet("/usage", GetAsync)
             .WithTags("Usage")
             .WithName("GetUsage")
             .WithSummary("Usage records you may see (yours; a TenantAdmin's: the tenant's; a PlatformAdmin's: all), newest first, or their sums with groupBy")
-            .WithDescription("from/to: ISO 8601 (default: this calendar month, UTC). metric: Requests, PredictionRows, LlmTokens or StorageBytes. groupBy: day, user, template or metric — then the answer is the sum per group and metric. Without groupBy, pages of pageSize (≤ 1,000) with nextPage.");
+            .WithDescription("from/to: ISO 8601 (default: this calendar month, UTC). metric: Requests, PredictionRows, LlmTokens or StorageBytes. failedOnly=true: only calls refused by a limit or failed. userId: one member (admins). groupBy: day, user, template, metric, apiKey or tenant — then the answer is the sum per group and metric. Without groupBy, pages of pageSize (≤ 1,000) with nextPage.");
 
     private static async Task<Results<Ok<UsagePage>, Ok<UsageGroups>, ValidationProblem>> GetAsync(
-        HttpRequest request, UsageService usage, DateTimeOffset? from, DateTimeOffset? to, QuotaMetric? metric, string? groupBy, int? page, int? pageSize, CancellationToken ct)
+        HttpRequest request, UsageService usage, DateTimeOffset? from, DateTimeOffset? to, QuotaMetric? metric, string? groupBy, int? page, int? pageSize,
+        bool? failedOnly, string? userId, CancellationToken ct)
     {
         if (from is { } f && to is { } t && f >= t)
         {
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["from"] = ["'from' must be before 'to'."] });
         }
 
-        var query = new UsageQuery(from, to, metric, Math.Max(1, page ?? 1), Math.Clamp(pageSize ?? 100, 1, 1000));
+        var query = new UsageQuery(from, to, metric, Math.Max(1, page ?? 1), Math.Clamp(pageSize ?? 100, 1, 1000), failedOnly == true, userId);
         if (groupBy is not null)
         {
             if (!UsageGroupings.All.Contains(groupBy))

@@ -31,10 +31,44 @@ public static class QuotaLabels
 
     /// <summary>Why metered work was refused, in the reader's language.</summary>
 #pragma warning disable IDE1006
-    public static string Denial(IStringLocalizer L, QuotaDenial denial) => denial.ResetsAt is { } resets
-        ? L["Not enough {0} left: this needs {1}, {2} remain.", L.MetricLabel(denial.Metric), Format(denial.Metric, denial.Requested), Format(denial.Metric, denial.Remaining)] + " " + L["More becomes available at {0}.", FormatUtc(resets)]
-        : L["Not enough {0} left: this needs {1}, {2} remain.", L.MetricLabel(denial.Metric), Format(denial.Metric, denial.Requested), Format(denial.Metric, denial.Remaining)] + " " + L["Free some space or ask your administrator for a higher limit."];
+    public static string Denial(IStringLocalizer L, QuotaDenial denial)
+    {
+        var whose = denial.Scope switch
+        {
+            "user" => L["Your own limit is reached."],
+            "key" => L["This API key's limit is reached."],
+            _ => L["Your organisation's limit is reached."],
+        };
+        var what = L["Not enough {0} left: this needs {1}, {2} remain.", L.MetricLabel(denial.Metric), Format(denial.Metric, denial.Requested), Format(denial.Metric, denial.Remaining)];
+        return denial.ResetsAt is { } resets
+            ? $"{whose} {what} {L["More becomes available at {0}.", FormatUtc(resets)]}"
+            : $"{whose} {what} {L["Free some space or ask your administrator for a higher limit."]}";
+    }
 #pragma warning restore IDE1006
+
+    /// <summary>A level's limits in one line, e.g. "5,000/month · 1,000/day · 60/min", or "unlimited".</summary>
+#pragma warning disable IDE1006
+    public static string Describe(IStringLocalizer L, QuotaMetric metric, LimitValues v)
+#pragma warning restore IDE1006
+    {
+        var parts = new List<string>();
+        if (v.Period is { } p)
+        {
+            parts.Add(metric.IsRunningTotal() ? Format(metric, p) : L["{0}/month", Format(metric, p)]);
+        }
+
+        if (v.Daily is { } d)
+        {
+            parts.Add(L["{0}/day", Format(metric, d)]);
+        }
+
+        if (v.PerMinute is { } m)
+        {
+            parts.Add(L["{0}/min", Format(metric, m)]);
+        }
+
+        return parts.Count == 0 ? L["unlimited"] : string.Join(" · ", parts);
+    }
 
     public static string FormatUtc(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture);
 }

@@ -6,16 +6,31 @@ using Portal.Web.Endpoints;
 namespace Portal.Web.Quotas;
 
 /// <summary>
-/// Meters every authenticated API request as one <see cref="QuotaMetric.Requests"/>: reserved before the endpoint runs
-/// (429 when the quota is spent), charged when it answers below 400, released otherwise.
+/// Meters every authenticated API request as one <see cref="QuotaMetric.Requests"/>: first the per-minute rate of the
+/// API key and of the user (429 with Retry-After), then the quota, reserved before the endpoint runs (429 when spent),
+/// charged when it answers below 400, released otherwise.
 /// </summary>
 internal sealed class ApiRequestMeteringMiddleware(RequestDelegate next)
 {
-    public async Task InvokeAsync(HttpContext context, ITenantContext tenant, IQuotaService quota, IProblemDetailsService problems, TimeProvider clock)
+    public async Task InvokeAsync(
+        HttpContext context, ITenantContext tenant, IQuotaService quota, ApiRateLimiter rates, IProblemDetailsService problems, TimeProvider clock)
     {
-        if (tenant.Caller is null)
+        if (tenant.Caller is not { } caller)
         {
             await next(context);
+            return;
+        }
+
+        var (userRate, keyRate) = await quota.GetRateLimitsAsync(context.RequestAborted);
+        var refused = keyRate is { } k && caller.ApiKeyId is { } keyId && rates.TryAcquire("key:" + keyId.ToString("N"), k) is { } keyWait
+            ? ApiExceptionHandler.RateProblem(context, "key", k, keyWait)
+            : userRate is { } u && rates.TryAcquire("user:" + caller.UserId, u) is { } userWait
+                ? ApiExceptionHandler.RateProblem(context, "user", u, userWait)
+                : null;
+        if (refused is not null)
+        {
+            context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+            await problems.WriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = refused });
             return;
         }
 

@@ -119,7 +119,7 @@ public sealed class QuotaServiceTests : CoreHostTest
         var (tenantId, user) = await Host.CreateTenantAsync("userlimit", new Dictionary<QuotaMetric, (long?, long?)> { [QuotaMetric.Requests] = (1_000, null) });
         await using (var db = Host.Services.GetRequiredService<SystemDbContextFactory>().CreateDbContext())
         {
-            db.UserQuotaLimits.Add(new UserQuotaLimit { TenantId = tenantId, UserId = user.UserId, Metric = QuotaMetric.Requests, PeriodLimit = 3 });
+            db.QuotaLimits.Add(new QuotaLimit { TenantId = tenantId, Scope = QuotaScope.User, SubjectId = user.UserId, Metric = QuotaMetric.Requests, PeriodLimit = 3 });
             await db.SaveChangesAsync();
         }
 

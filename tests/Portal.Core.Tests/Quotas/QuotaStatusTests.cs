@@ -12,7 +12,7 @@ public sealed class QuotaStatusTests
     {
         var status = new QuotaStatus(
             [new QuotaUsageLine(QuotaMetric.Requests, 100, 5_000, 990, 1_000, MonthEnd, DayEnd)],
-            [new QuotaUsageLine(QuotaMetric.Requests, 100, 200, 90, null, MonthEnd)]);
+            [new QuotaUsageLine(QuotaMetric.Requests, 100, 200, 90, null, MonthEnd)], []);
 
         var headroom = status.HeadroomFor(QuotaMetric.Requests);
         Assert.Equal(new QuotaHeadroom(10, DayEnd), headroom);
@@ -25,9 +25,19 @@ public sealed class QuotaStatusTests
     {
         var status = new QuotaStatus(
             [new QuotaUsageLine(QuotaMetric.LlmTokens, 1_000_000, null, null, null, MonthEnd)],
-            [new QuotaUsageLine(QuotaMetric.LlmTokens, 1_000_000, null, null, null, MonthEnd)]);
+            [new QuotaUsageLine(QuotaMetric.LlmTokens, 1_000_000, null, null, null, MonthEnd)], []);
         Assert.Equal(new QuotaHeadroom(null, null), status.HeadroomFor(QuotaMetric.LlmTokens));
         Assert.True(status.HeadroomFor(QuotaMetric.LlmTokens).Allows(long.MaxValue));
+    }
+
+    [Fact]
+    public void A_key_limit_below_the_users_binds()
+    {
+        var status = new QuotaStatus(
+            [new QuotaUsageLine(QuotaMetric.Requests, 0, 100_000, null, null, MonthEnd)],
+            [new QuotaUsageLine(QuotaMetric.Requests, 30, 1_000, null, null, MonthEnd)],
+            [new QuotaUsageLine(QuotaMetric.Requests, 20, 25, null, null, MonthEnd)]);
+        Assert.Equal(new QuotaHeadroom(5, MonthEnd), status.HeadroomFor(QuotaMetric.Requests));
     }
 
     [Fact]
@@ -35,7 +45,7 @@ public sealed class QuotaStatusTests
     {
         var status = new QuotaStatus(
             [new QuotaUsageLine(QuotaMetric.PredictionRows, 0, 1_000_000, null, null, MonthEnd)],
-            [new QuotaUsageLine(QuotaMetric.PredictionRows, 40, 50, null, null, MonthEnd)]);
+            [new QuotaUsageLine(QuotaMetric.PredictionRows, 40, 50, null, null, MonthEnd)], []);
         Assert.Equal(10, status.RemainingFor(QuotaMetric.PredictionRows));
     }
 }

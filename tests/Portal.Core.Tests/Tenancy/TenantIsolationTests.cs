@@ -74,8 +74,8 @@ public sealed class TenantIsolationTests : CoreHostTest
     {
         await using var scope = Host.ScopeFor(_alice);
         var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
-        var limit = new UserQuotaLimit { UserId = _alice.UserId, Metric = QuotaMetric.Requests, PeriodLimit = 5 };
-        db.UserQuotaLimits.Add(limit);
+        var limit = new QuotaLimit { Scope = QuotaScope.User, SubjectId = _alice.UserId, Metric = QuotaMetric.Requests, PeriodLimit = 5 };
+        db.QuotaLimits.Add(limit);
         await db.SaveChangesAsync();
         Assert.Equal(_alice.TenantId, limit.TenantId);
     }
@@ -85,9 +85,9 @@ public sealed class TenantIsolationTests : CoreHostTest
     {
         await using var scope = Host.ScopeFor(null);
         var db = scope.ServiceProvider.GetRequiredService<PortalDbContext>();
-        db.UserQuotaLimits.Add(new UserQuotaLimit { TenantId = _alice.TenantId, UserId = _alice.UserId, Metric = QuotaMetric.Requests });
+        db.QuotaLimits.Add(new QuotaLimit { TenantId = _alice.TenantId, Scope = QuotaScope.User, SubjectId = _alice.UserId, Metric = QuotaMetric.Requests });
         await Assert.ThrowsAsync<TenantAccessException>(() => db.SaveChangesAsync());
-        Assert.Empty(await db.UserQuotaLimits.ToListAsync());
+        Assert.Empty(await db.QuotaLimits.ToListAsync());
     }
 
     [Fact]

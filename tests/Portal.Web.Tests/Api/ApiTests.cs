@@ -107,7 +107,7 @@ public sealed class ApiTests(PortalWebFactory factory) : IClassFixture<PortalWeb
         await using (var db = factory.Services.GetRequiredService<SystemDbContextFactory>().CreateDbContext())
         {
             var tenantId = db.Users.Single(u => u.Id == userId).TenantId;
-            db.UserQuotaLimits.Add(new UserQuotaLimit { TenantId = tenantId, UserId = userId, Metric = QuotaMetric.Requests, PeriodLimit = 2 });
+            db.QuotaLimits.Add(new QuotaLimit { TenantId = tenantId, Scope = QuotaScope.User, SubjectId = userId, Metric = QuotaMetric.Requests, PeriodLimit = 2 });
             await db.SaveChangesAsync();
         }
 

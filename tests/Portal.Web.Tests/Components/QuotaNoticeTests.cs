@@ -24,6 +24,8 @@ public sealed class QuotaNoticeTests
         public QuotaLease Resume(Guid reservationId, QuotaMetric metric, long amount) =>
             throw new NotSupportedException("The notice never settles.");
 
+        public Task<(long? User, long? Key)> GetRateLimitsAsync(CancellationToken cancellationToken = default) => Task.FromResult<(long?, long?)>((null, null));
+
         public Task CreditAsync(QuotaMetric metric, long amount, string? templateId = null, CancellationToken cancellationToken = default) =>
             throw new NotSupportedException("The notice never credits.");
     }
@@ -36,7 +38,8 @@ public sealed class QuotaNoticeTests
         ctx.Services.AddLocalization(o => o.ResourcesPath = "Resources");
         ctx.Services.AddSingleton<IQuotaService>(new FixedQuota(new QuotaStatus(
             [new QuotaUsageLine(QuotaMetric.PredictionRows, used, limit, null, null, MonthEnd)],
-            [new QuotaUsageLine(QuotaMetric.PredictionRows, used, null, null, null, MonthEnd)])));
+            [new QuotaUsageLine(QuotaMetric.PredictionRows, used, null, null, null, MonthEnd)],
+            [])));
         return ctx;
     }
 

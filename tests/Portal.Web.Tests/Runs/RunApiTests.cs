@@ -341,7 +341,7 @@ public sealed class RunApiTests : IClassFixture<RunApiTests.Factory>
         await using (var db = _factory.Web.Services.GetRequiredService<SystemDbContextFactory>().CreateDbContext())
         {
             var user = db.Users.Single(u => u.Email == "admin@bank.demo");
-            db.UserQuotaLimits.Add(new UserQuotaLimit { TenantId = user.TenantId, UserId = user.Id, Metric = QuotaMetric.PredictionRows, PeriodLimit = 100 });
+            db.QuotaLimits.Add(new QuotaLimit { TenantId = user.TenantId, Scope = QuotaScope.User, SubjectId = user.Id, Metric = QuotaMetric.PredictionRows, PeriodLimit = 100 });
             await db.SaveChangesAsync();
         }
 
