@@ -49,29 +49,32 @@ public sealed record QuotaStatus(IReadOnlyList<QuotaUsageLine> Tenant, IReadOnly
     public QuotaHeadroom HeadroomFor(QuotaMetric metric)
     {
         QuotaHeadroom tightest = new(null, null);
-        foreach (var line in Tenant.Concat(User).Concat(Key).Where(l => l.Metric == metric))
+        foreach (var (scope, lines) in new[] { ("tenant", Tenant), ("user", User), ("key", Key) })
         {
-            Consider(line.Remaining, line.ResetsAt);
-            if (line.DailyLimit is { } daily)
+            foreach (var line in lines.Where(l => l.Metric == metric))
             {
-                Consider(Math.Max(0, daily - (line.DailyUsed ?? 0)), line.DailyResetsAt);
+                Consider(line.Remaining, line.ResetsAt, scope);
+                if (line.DailyLimit is { } daily)
+                {
+                    Consider(Math.Max(0, daily - (line.DailyUsed ?? 0)), line.DailyResetsAt, scope);
+                }
             }
         }
 
         return tightest;
 
-        void Consider(long? remaining, DateTimeOffset? resetsAt)
+        void Consider(long? remaining, DateTimeOffset? resetsAt, string scope)
         {
             if (remaining is { } r && (tightest.Remaining is not { } cur || r < cur))
             {
-                tightest = new QuotaHeadroom(r, resetsAt);
+                tightest = new QuotaHeadroom(r, resetsAt, scope);
             }
         }
     }
 }
 
-/// <summary>What can still be reserved of one metric (null: unlimited) and when the limit that binds resets.</summary>
-public sealed record QuotaHeadroom(long? Remaining, DateTimeOffset? ResetsAt)
+/// <summary>What can still be reserved of one metric (null: unlimited), when the limit that binds resets, and whose it is (<c>tenant</c>, <c>user</c>, <c>key</c>).</summary>
+public sealed record QuotaHeadroom(long? Remaining, DateTimeOffset? ResetsAt, string? Scope = null)
 {
     public bool Allows(long amount) => Remaining is not { } r || amount <= r;
 }

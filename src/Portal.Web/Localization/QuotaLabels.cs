@@ -31,16 +31,20 @@ public static class QuotaLabels
 
     /// <summary>Why metered work was refused, in the reader's language.</summary>
 #pragma warning disable IDE1006
-    public static string Denial(IStringLocalizer L, QuotaDenial denial)
+    public static string Denial(IStringLocalizer L, QuotaDenial denial) =>
+        Shortfall(L, denial.Metric, denial.Scope, denial.Requested, denial.Remaining, denial.ResetsAt);
+
+    /// <summary>Work of <paramref name="needed"/> does not fit: whose limit, what remains, and when more comes (or what to do).</summary>
+    public static string Shortfall(IStringLocalizer L, QuotaMetric metric, string? scope, long needed, long remaining, DateTimeOffset? resetsAt)
     {
-        var whose = denial.Scope switch
+        var whose = scope switch
         {
             "user" => L["Your own limit is reached."],
             "key" => L["This API key's limit is reached."],
             _ => L["Your organisation's limit is reached."],
         };
-        var what = L["Not enough {0} left: this needs {1}, {2} remain.", L.MetricLabel(denial.Metric), Format(denial.Metric, denial.Requested), Format(denial.Metric, denial.Remaining)];
-        return denial.ResetsAt is { } resets
+        var what = L["Not enough {0} left: this needs {1}, {2} remain.", L.MetricLabel(metric), Format(metric, needed), Format(metric, remaining)];
+        return resetsAt is { } resets
             ? $"{whose} {what} {L["More becomes available at {0}.", FormatUtc(resets)]}"
             : $"{whose} {what} {L["Free some space or ask your administrator for a higher limit."]}";
     }
