@@ -15,7 +15,7 @@ public sealed class QuotaStatusTests
             [new QuotaUsageLine(QuotaMetric.Requests, 100, 200, 90, null, MonthEnd)], []);
 
         var headroom = status.HeadroomFor(QuotaMetric.Requests);
-        Assert.Equal(new QuotaHeadroom(10, DayEnd), headroom);
+        Assert.Equal(new QuotaHeadroom(10, DayEnd, "tenant"), headroom);
         Assert.True(headroom.Allows(10));
         Assert.False(headroom.Allows(11));
     }
@@ -37,7 +37,7 @@ public sealed class QuotaStatusTests
             [new QuotaUsageLine(QuotaMetric.Requests, 0, 100_000, null, null, MonthEnd)],
             [new QuotaUsageLine(QuotaMetric.Requests, 30, 1_000, null, null, MonthEnd)],
             [new QuotaUsageLine(QuotaMetric.Requests, 20, 25, null, null, MonthEnd)]);
-        Assert.Equal(new QuotaHeadroom(5, MonthEnd), status.HeadroomFor(QuotaMetric.Requests));
+        Assert.Equal(new QuotaHeadroom(5, MonthEnd, "key"), status.HeadroomFor(QuotaMetric.Requests));
     }
 
     [Fact]
