@@ -80,6 +80,10 @@ public static class CoreServiceCollectionExtensions
         services.AddScoped<AuditReader>();
         services.AddScoped<Templates.TemplateAccessService>();
         services.AddScoped<QuotaAdminService>();
+        services.AddSingleton<Assistant.KnowledgeIndex>();
+        services.AddScoped<Assistant.KnowledgeService>();
+        services.AddScoped<Assistant.IAssistantEngine, Assistant.LocalAssistantEngine>();
+        services.AddScoped<Assistant.AssistantService>();
         services.AddSingleton<PortalEmailSender>();
         services.AddSingleton<IEmailSender<PortalUser>>(sp => sp.GetRequiredService<PortalEmailSender>());
         services.AddHostedService<QuotaSweeper>();

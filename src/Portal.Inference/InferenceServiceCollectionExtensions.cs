@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Portal.Core.Templates;
+using Portal.Inference.Assistant;
 using Portal.Inference.Templates;
 
 namespace Portal.Inference;
@@ -14,6 +15,8 @@ public static class InferenceServiceCollectionExtensions
         services.AddSingleton<TemplateCatalog>();
         services.AddSingleton<ITemplateCatalog>(sp => sp.GetRequiredService<TemplateCatalog>());
         services.AddScoped<TabularPredictionService>();
+        services.AddSingleton<MiniLmEmbedder>();
+        services.AddSingleton<Portal.Core.Assistant.ITextEmbedder>(sp => sp.GetRequiredService<MiniLmEmbedder>());
         services.AddSingleton<Runs.RunProcessor>();
         services.AddHostedService<Runs.RunWorker>();
         return services;

@@ -2,7 +2,15 @@ using Portal.Training;
 
 // Trains every template (or the ids given) and writes the packs to src/Portal.Templates.
 //   dotnet run --project src/Portal.Training [-- [--out <folder>] [template-id ...]]
+// Embeds the seeded course material's passages once and writes their vectors next to it.
+//   dotnet run --project src/Portal.Training -- course
 var root = FindRepositoryRoot();
+if (args is ["course"])
+{
+    var written = await CourseVectors.WriteAsync(Path.Combine(root, "src", "Portal.Core", "Demo", "Course"), Console.Out);
+    return written > 0 ? 0 : 1;
+}
+
 var output = Path.Combine(root, "src", "Portal.Templates");
 var ids = new List<string>();
 for (var i = 0; i < args.Length; i++)

@@ -89,6 +89,8 @@ public static class WebApplicationExtensions
 
     private static void AddApi(IServiceCollection services)
     {
+        // First of the writers (the service uses the first that accepts): /v1 answers errors in OpenAI's shape.
+        services.Insert(0, ServiceDescriptor.Singleton<Microsoft.AspNetCore.Http.IProblemDetailsWriter, OpenAiErrorWriter>());
         services.AddProblemDetails();
         services.AddExceptionHandler<ApiExceptionHandler>();
         services.AddSingleton<ApiRateLimiter>();

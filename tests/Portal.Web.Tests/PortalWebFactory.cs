@@ -13,6 +13,7 @@ public sealed class PortalWebFactory : WebApplicationFactory<Program>
     public static readonly string BankAdminKey = "ptl_test-bank-admin-0123456789abcdefghi";
     public static readonly string PlatformAdminKey = "ptl_test-platform-admin-0123456789abcdef";
     public static readonly string StudentKey = "ptl_test-school-student-0123456789abcdef";
+    public static readonly string SchoolAdminKey = "ptl_test-school-admin-0123456789abcdefgh";
 
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "portal-web-tests", Guid.NewGuid().ToString("N"));
 
@@ -32,6 +33,7 @@ public sealed class PortalWebFactory : WebApplicationFactory<Program>
         builder.UseSetting("Portal:Demo:ApiKeys:admin@bank.demo", BankAdminKey);
         builder.UseSetting("Portal:Demo:ApiKeys:admin@portal.local", PlatformAdminKey);
         builder.UseSetting("Portal:Demo:ApiKeys:student@school.demo", StudentKey);
+        builder.UseSetting("Portal:Demo:ApiKeys:admin@school.demo", SchoolAdminKey);
         foreach (var (key, value) in Settings)
         {
             builder.UseSetting(key, value);

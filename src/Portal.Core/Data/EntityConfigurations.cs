@@ -171,3 +171,53 @@ internal static class JsonConversion
                 v => System.Text.Json.JsonSerializer.Serialize(v, Options).GetHashCode(StringComparison.Ordinal),
                 v => System.Text.Json.JsonSerializer.Deserialize<T>(System.Text.Json.JsonSerializer.Serialize(v, Options), Options)!));
 }
+
+internal sealed class KnowledgeDocumentConfiguration : IEntityTypeConfiguration<Assistant.KnowledgeDocument>
+{
+    public void Configure(EntityTypeBuilder<Assistant.KnowledgeDocument> b)
+    {
+        b.Property(d => d.Title).HasMaxLength(300);
+        b.Property(d => d.FileName).HasMaxLength(300);
+        b.Property(d => d.Format).HasMaxLength(16);
+        b.Property(d => d.UploadedBy).HasMaxLength(64);
+        b.Property(d => d.EmbeddingModel).HasMaxLength(100);
+        b.Property(d => d.Attribution).HasMaxLength(1000);
+        b.HasIndex(d => d.TenantId);
+    }
+}
+
+internal sealed class KnowledgePassageConfiguration : IEntityTypeConfiguration<Assistant.KnowledgePassage>
+{
+    public void Configure(EntityTypeBuilder<Assistant.KnowledgePassage> b)
+    {
+        b.Property(p => p.Heading).HasMaxLength(1000);
+        b.HasIndex(p => new { p.TenantId, p.DocumentId, p.Ordinal });
+        b.HasOne<Assistant.KnowledgeDocument>().WithMany().HasForeignKey(p => p.DocumentId).OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
+internal sealed class ConversationConfiguration : IEntityTypeConfiguration<Assistant.Conversation>
+{
+    public void Configure(EntityTypeBuilder<Assistant.Conversation> b)
+    {
+        b.Property(c => c.UserId).HasMaxLength(64);
+        b.Property(c => c.TemplateId).HasMaxLength(100);
+        b.Property(c => c.Title).HasMaxLength(200);
+        b.HasIndex(c => new { c.TenantId, c.UserId, c.UpdatedAt });
+    }
+}
+
+internal sealed class ConversationMessageConfiguration : IEntityTypeConfiguration<Assistant.ConversationMessage>
+{
+    public void Configure(EntityTypeBuilder<Assistant.ConversationMessage> b)
+    {
+        b.Property(m => m.Role).HasMaxLength(16);
+        b.Property(m => m.Engine).HasMaxLength(100);
+        b.Property(m => m.Citations).HasConversion(
+            v => System.Text.Json.JsonSerializer.Serialize(v, System.Text.Json.JsonSerializerOptions.Web),
+            v => System.Text.Json.JsonSerializer.Deserialize<List<Assistant.Citation>>(v, System.Text.Json.JsonSerializerOptions.Web) ?? new List<Assistant.Citation>(),
+            new Microsoft.EntityFrameworkCore.ChangeTracking.ValueComparer<List<Assistant.Citation>>((a, b) => a!.SequenceEqual(b!), v => v.Count, v => v.ToList()));
+        b.HasIndex(m => new { m.ConversationId, m.Id });
+        b.HasOne<Assistant.Conversation>().WithMany().HasForeignKey(m => m.ConversationId).OnDelete(DeleteBehavior.Cascade);
+    }
+}

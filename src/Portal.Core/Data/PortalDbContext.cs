@@ -29,6 +29,10 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options, ITenantC
     public DbSet<AuditEntry> AuditEntries => Set<AuditEntry>();
     public DbSet<Datasets.Dataset> Datasets => Set<Datasets.Dataset>();
     public DbSet<Runs.Run> Runs => Set<Runs.Run>();
+    public DbSet<Assistant.KnowledgeDocument> KnowledgeDocuments => Set<Assistant.KnowledgeDocument>();
+    public DbSet<Assistant.KnowledgePassage> KnowledgePassages => Set<Assistant.KnowledgePassage>();
+    public DbSet<Assistant.Conversation> Conversations => Set<Assistant.Conversation>();
+    public DbSet<Assistant.ConversationMessage> ConversationMessages => Set<Assistant.ConversationMessage>();
 
     // Read by the query filters at query time (EF parameterises them per context instance).
     private Guid? CurrentTenantId => tenantContext.Caller?.TenantId;

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Portal.Core.Accounts;
@@ -20,8 +21,18 @@ public sealed partial class PortalSeeder(
     RoleManager<IdentityRole> roles,
     IOptions<DemoOptions> demo,
     TimeProvider clock,
+    IServiceProvider services,
     ILogger<PortalSeeder> logger)
 {
+    /// <summary>Where the school's course material and its precomputed vectors are, next to the app.</summary>
+    public static string CourseFolder => Path.Combine(AppContext.BaseDirectory, "Demo", "Course");
+
+    /// <summary>The attribution the course text's licence requires wherever it is shown or cited.</summary>
+    public const string CourseAttribution =
+        "Introduction to Python Programming by Udayan Das, Aubrey Lawson, Chris Mayfield and Narges Norouzi, OpenStax. " +
+        "Access for free at https://openstax.org/books/introduction-python-programming/pages/1-introduction. Licensed under CC BY 4.0. " +
+        "Changed: converted to Markdown; figures and interactive elements removed.";
+
     /// <summary>The seeded plans: name → metric → limits (per month, per day, per minute).</summary>
     public static IReadOnlyDictionary<string, IReadOnlyDictionary<QuotaMetric, LimitValues>> Plans { get; } =
         new Dictionary<string, IReadOnlyDictionary<QuotaMetric, LimitValues>>
@@ -106,7 +117,7 @@ public sealed partial class PortalSeeder(
             if (tenant is null)
             {
                 var plan = await db.QuotaPlans.SingleAsync(p => p.Name == planName, cancellationToken);
-                tenant = new Tenant { Name = name, Slug = slug, QuotaPlanId = plan.Id, CreatedAt = now };
+                tenant = new Tenant { Name = name, Slug = slug, QuotaPlanId = plan.Id, CreatedAt = now, AssistantRefusesGradedWork = slug == "school" };
                 db.Tenants.Add(tenant);
                 await db.SaveChangesAsync(cancellationToken);
             }
@@ -149,7 +160,56 @@ public sealed partial class PortalSeeder(
                 }
             }
         }
+
+        await SeedCourseAsync(db, tenantByDomain["school.demo"], cancellationToken);
     }
+
+    /// <summary>
+    /// Gives the school its course text (chapters 1–6 of OpenStax's Introduction to Python Programming), acting as the
+    /// school's admin so that storage is charged to the school. Vectors come from the shipped file where the text matches.
+    /// Skipped when no embedding model is registered (core-only hosts).
+    /// </summary>
+    private async Task SeedCourseAsync(PortalDbContext db, Guid schoolId, CancellationToken cancellationToken)
+    {
+        if (services.GetService<Assistant.ITextEmbedder>() is not { } embedder
+            || await db.KnowledgeDocuments.AnyAsync(d => d.TenantId == schoolId, cancellationToken))
+        {
+            return;
+        }
+
+        var teacher = await users.FindByEmailAsync("admin@school.demo");
+        if (teacher is null || !Directory.Exists(CourseFolder))
+        {
+            return;
+        }
+
+        var known = Assistant.PassageVectors.Read(Path.Combine(CourseFolder, "passages.vectors"), embedder.ModelId);
+        await using var scope = services.CreateAsyncScope();
+        scope.ServiceProvider.GetRequiredService<TenantContext>().Set(new Caller(teacher.Id, schoolId, [PortalRoles.TenantAdmin]));
+        var knowledge = scope.ServiceProvider.GetRequiredService<Assistant.KnowledgeService>();
+        foreach (var file in CourseChapters())
+        {
+            var text = await File.ReadAllTextAsync(file, cancellationToken);
+            var title = text.Split('\n', 2)[0].TrimStart('#', ' ').Trim();
+            await knowledge.StoreAsync(new Assistant.KnowledgeDocument
+            {
+                TenantId = schoolId,
+                Title = title,
+                FileName = Path.GetFileName(file),
+                Format = "markdown",
+                SizeBytes = System.Text.Encoding.UTF8.GetByteCount(text),
+                Text = text,
+                Attribution = CourseAttribution,
+                UploadedBy = teacher.Id,
+                CreatedAt = clock.GetUtcNow(),
+            }, known, cancellationToken);
+        }
+    }
+
+    /// <summary>The course chapters in order.</summary>
+    public static IEnumerable<string> CourseChapters() => Directory.Exists(CourseFolder)
+        ? Directory.GetFiles(CourseFolder, "chapter-*.md").Order(StringComparer.Ordinal)
+        : [];
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Seeded demo account {Email} ({Role})")]
     private static partial void LogSeeded(ILogger logger, string email, string role);

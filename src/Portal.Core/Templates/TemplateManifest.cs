@@ -70,6 +70,9 @@ public sealed record InputColumn
 /// <summary>What a template predicts.</summary>
 public sealed record TemplateOutput
 {
+    /// <summary>The output of a template that predicts nothing (assistants).</summary>
+    public static TemplateOutput None { get; } = new() { LabelColumn = string.Empty };
+
     /// <summary>The label column in the data set (e.g. <c>diagnosis</c>); when present in an upload, runs are evaluated.</summary>
     public required string LabelColumn { get; init; }
 
@@ -104,7 +107,25 @@ public static class TemplateKinds
     public const string TabularClassification = "tabular-classification";
     public const string TabularRegression = "tabular-regression";
 
+    public const string Assistant = "assistant";
+
     public static bool IsTabular(string kind) => kind is TabularClassification or TabularRegression;
+}
+
+/// <summary>An assistant template's behaviour, from <c>template.json</c>.</summary>
+public sealed record AssistantSpec
+{
+    /// <summary><c>tutor</c> (answers from the organisation's documents), <c>loan-copilot</c> or <c>note-summary</c>.</summary>
+    public required string Mode { get; init; }
+
+    /// <summary>The Semantic Kernel prompt template file in the pack (used with a generative model).</summary>
+    public string Prompt { get; init; } = "prompt.txt";
+
+    /// <summary>The tabular template whose model the assistant calls (the loan copilot: <c>finance-credit-risk</c>).</summary>
+    public string? UsesTemplate { get; init; }
+
+    /// <summary>Example questions shown to users.</summary>
+    public IReadOnlyList<LocalizedText> Examples { get; init; } = [];
 }
 
 /// <summary>A pack's <c>template.json</c>.</summary>
@@ -126,9 +147,14 @@ public sealed record TemplateManifest
 
     public required LocalizedText Disclaimer { get; init; }
 
-    public required IReadOnlyList<InputColumn> Inputs { get; init; }
+    /// <summary>Tabular templates: the input columns (empty for assistants).</summary>
+    public IReadOnlyList<InputColumn> Inputs { get; init; } = [];
 
-    public required TemplateOutput Output { get; init; }
+    /// <summary>Tabular templates: what the model predicts (assistants have none).</summary>
+    public TemplateOutput Output { get; init; } = TemplateOutput.None;
+
+    /// <summary>Assistant templates: how the assistant works.</summary>
+    public AssistantSpec? Assistant { get; init; }
 
     public bool IsClassification => Kind == TemplateKinds.TabularClassification;
 }

@@ -25,4 +25,7 @@ public sealed class Tenant
 
     /// <summary>Templates the tenant's admin has switched off for its users (within <see cref="AllowedTemplates"/>).</summary>
     public List<string> DisabledTemplates { get; set; } = [];
+
+    /// <summary>The course assistant declines to do graded work (homework, exams) for students; set by the tenant's admins.</summary>
+    public bool AssistantRefusesGradedWork { get; set; }
 }

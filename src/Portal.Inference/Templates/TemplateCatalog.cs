@@ -118,9 +118,14 @@ public sealed partial class TemplateCatalog : ITemplateCatalog, IDisposable
             throw new InvalidDataException($"template.json: industry '{m.Industry}' must be medical, finance or education.");
         }
 
-        if (!TemplateKinds.IsTabular(m.Kind) && m.Kind != "assistant")
+        if (!TemplateKinds.IsTabular(m.Kind) && m.Kind != TemplateKinds.Assistant)
         {
             throw new InvalidDataException($"template.json: kind '{m.Kind}' is not known.");
+        }
+
+        if (m.Kind == TemplateKinds.Assistant && m.Assistant is null)
+        {
+            throw new InvalidDataException("template.json: an assistant template needs an 'assistant' section.");
         }
 
         if (TemplateKinds.IsTabular(m.Kind) && (m.Inputs is null || m.Inputs.Count == 0))

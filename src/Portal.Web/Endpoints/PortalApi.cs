@@ -25,6 +25,12 @@ public static class PortalApi
         v1.MapTenantEndpoints();
         v1.MapQuotaEndpoints();
         v1.MapTemplateAccessEndpoints();
+        v1.MapAssistantEndpoints();
+
+        var openAi = app.MapGroup(ApiPaths.OpenAi)
+            .RequireAuthorization(new AuthorizeAttribute { AuthenticationSchemes = ApiKeyAuthenticationHandler.SchemeName, Policy = PortalPolicies.SignedIn })
+            .WithTags("OpenAI-compatible");
+        openAi.MapOpenAiEndpoints();
         return app;
     }
 }

@@ -3,11 +3,14 @@ namespace Portal.Inference.Tests.Templates;
 public sealed class TemplateCatalogTests
 {
     [Fact]
-    public void Loads_the_four_shipped_packs_with_their_models()
+    public void Loads_the_shipped_packs_tabular_ones_with_their_models()
     {
         using var catalog = Packs.Catalog();
-        Assert.Equal(Packs.Ids, catalog.All.Select(p => p.Id).Order(StringComparer.Ordinal));
-        Assert.All(catalog.All, p =>
+        Assert.Equal(["education-assistant", .. Packs.Ids], catalog.All.Select(p => p.Id).Order(StringComparer.Ordinal));
+        var assistant = catalog.Find("education-assistant")!;
+        Assert.Equal(("tutor", null), (assistant.Manifest.Assistant!.Mode, catalog.Model(assistant.Id)));
+        Assert.True(File.Exists(Path.Combine(assistant.Folder, assistant.Manifest.Assistant.Prompt)));
+        Assert.All(catalog.All.Where(p => Portal.Core.Templates.TemplateKinds.IsTabular(p.Manifest.Kind)), p =>
         {
             Assert.NotNull(catalog.Model(p.Id));
             Assert.NotNull(p.Card);

@@ -1,0 +1,242 @@
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Portal.Core.Accounts;
+using Portal.Core.Audit;
+using Portal.Core.Data;
+using Portal.Core.Datasets;
+using Portal.Core.Quotas;
+using Portal.Core.Tenancy;
+
+namespace Portal.Core.Assistant;
+
+/// <summary>A document as listed to administrators.</summary>
+public sealed record KnowledgeDocumentSummary(Guid Id, string Title, string FileName, string Format, long SizeBytes, int Passages, DateTimeOffset? IndexedAt, string? Attribution, DateTimeOffset CreatedAt);
+
+/// <summary>A document that cannot be used, with a message fit for the user.</summary>
+public sealed class KnowledgeDocumentException(string message) : Exception(message);
+
+/// <summary>
+/// An organisation's knowledge for its assistants: documents are read (text, Markdown), split into passages, embedded
+/// once and stored with their vectors in the tenant; searches embed only the question. Adding, re-indexing and deleting
+/// is for tenant admins (teachers); searching is for everyone in the tenant. Stored text counts as <c>StorageBytes</c>.
+/// </summary>
+public sealed class KnowledgeService(
+    IDbContextFactory<PortalDbContext> dbFactory,
+    ITenantContext tenantContext,
+    ITextEmbedder embedder,
+    KnowledgeIndex index,
+    IQuotaService quota,
+    IAuditLog audit,
+    IOptions<UploadOptions> uploads,
+    TimeProvider clock)
+{
+    /// <summary>File types that can be added, by extension.</summary>
+    public static IReadOnlyDictionary<string, string> Formats { get; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+    {
+        [".txt"] = "text",
+        [".md"] = "markdown",
+        [".markdown"] = "markdown",
+    };
+
+    public async Task<IReadOnlyList<KnowledgeDocumentSummary>> ListAsync(CancellationToken cancellationToken = default)
+    {
+        RequireCaller();
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var docs = await db.KnowledgeDocuments.AsNoTracking()
+            .Select(d => new KnowledgeDocumentSummary(d.Id, d.Title, d.FileName, d.Format, d.SizeBytes, d.PassageCount, d.IndexedAt, d.Attribution, d.CreatedAt))
+            .ToListAsync(cancellationToken);
+        return [.. docs.OrderBy(d => d.Title, StringComparer.CurrentCultureIgnoreCase)];
+    }
+
+    /// <summary>Reads, splits, embeds and stores a document (TenantAdmin).</summary>
+    public async Task<KnowledgeDocumentSummary> AddAsync(string fileName, Stream content, string? title = null, CancellationToken cancellationToken = default)
+    {
+        var caller = RequireAdmin();
+        var extension = Path.GetExtension(fileName);
+        if (!Formats.TryGetValue(extension, out var format))
+        {
+            throw new KnowledgeDocumentException($"'{extension}' files cannot be added; use {string.Join(", ", Formats.Keys)}.");
+        }
+
+        var text = await ReadTextAsync(content, uploads.Value.MaxBytes, cancellationToken);
+        var document = new KnowledgeDocument
+        {
+            TenantId = caller.TenantId,
+            Title = string.IsNullOrWhiteSpace(title) ? Path.GetFileNameWithoutExtension(fileName) : title.Trim(),
+            FileName = Path.GetFileName(fileName),
+            Format = format,
+            SizeBytes = Encoding.UTF8.GetByteCount(text),
+            Text = text,
+            UploadedBy = caller.UserId,
+            CreatedAt = clock.GetUtcNow(),
+        };
+        await StoreAsync(document, null, cancellationToken);
+        await audit.WriteAsync(caller.TenantId, "knowledge.added", document.Title, after: $"{document.FileName}; {document.PassageCount} passages", cancellationToken: cancellationToken);
+        return Summary(document);
+    }
+
+    /// <summary>Stores a document with its passages, charging its text as storage; <paramref name="known"/> supplies vectors computed earlier by hash.</summary>
+    internal async Task StoreAsync(KnowledgeDocument document, IReadOnlyDictionary<string, float[]>? known, CancellationToken cancellationToken)
+    {
+        var passages = PassageSplitter.Split(document.Text);
+        if (passages.Count == 0)
+        {
+            throw new KnowledgeDocumentException("The document has no text to index.");
+        }
+
+        var vectors = await EmbedAsync(passages, known, cancellationToken);
+        await using var lease = await quota.ReserveAsync(QuotaMetric.StorageBytes, Math.Max(1, document.SizeBytes), null, cancellationToken);
+        await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
+        {
+            document.PassageCount = passages.Count;
+            document.EmbeddingModel = embedder.ModelId;
+            document.IndexedAt = clock.GetUtcNow();
+            db.KnowledgeDocuments.Add(document);
+            db.KnowledgePassages.AddRange(passages.Select((p, i) => new KnowledgePassage
+            {
+                DocumentId = document.Id, Ordinal = i, Heading = p.Heading, Text = p.Text, Embedding = Vectors.ToBytes(vectors[i]),
+            }));
+            await db.SaveChangesAsync(cancellationToken);
+        }
+
+        await lease.SettleAsync(Math.Max(1, document.SizeBytes));
+        index.Invalidate(document.TenantId);
+    }
+
+    /// <summary>Splits and embeds a document's stored text again (TenantAdmin), e.g. after a change of embedding model.</summary>
+    public async Task<KnowledgeDocumentSummary> ReindexAsync(Guid id, CancellationToken cancellationToken = default)
+    {
+        var caller = RequireAdmin();
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var document = await db.KnowledgeDocuments.SingleOrDefaultAsync(d => d.Id == id, cancellationToken) ?? throw new KeyNotFoundException("There is no such document.");
+        var passages = PassageSplitter.Split(document.Text);
+        var vectors = await EmbedAsync(passages, null, cancellationToken);
+        await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+        await db.KnowledgePassages.Where(p => p.DocumentId == id).ExecuteDeleteAsync(cancellationToken);
+        db.KnowledgePassages.AddRange(passages.Select((p, i) => new KnowledgePassage
+        {
+            DocumentId = id, Ordinal = i, Heading = p.Heading, Text = p.Text, Embedding = Vectors.ToBytes(vectors[i]),
+        }));
+        document.PassageCount = passages.Count;
+        document.EmbeddingModel = embedder.ModelId;
+        document.IndexedAt = clock.GetUtcNow();
+        await db.SaveChangesAsync(cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+        index.Invalidate(caller.TenantId);
+        await audit.WriteAsync(caller.TenantId, "knowledge.reindexed", document.Title, after: $"{document.PassageCount} passages", cancellationToken: cancellationToken);
+        return Summary(document);
+    }
+
+    /// <summary>Deletes a document and its passages (TenantAdmin) and frees its storage.</summary>
+    public async Task DeleteAsync(Guid id, CancellationToken cancellationToken = default)
+    {
+        var caller = RequireAdmin();
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var document = await db.KnowledgeDocuments.SingleOrDefaultAsync(d => d.Id == id, cancellationToken) ?? throw new KeyNotFoundException("There is no such document.");
+        await using (var tx = await db.Database.BeginTransactionAsync(cancellationToken))
+        {
+            await db.KnowledgePassages.Where(p => p.DocumentId == id).ExecuteDeleteAsync(cancellationToken);
+            db.KnowledgeDocuments.Remove(document);
+            await db.SaveChangesAsync(cancellationToken);
+            await tx.CommitAsync(cancellationToken);
+        }
+
+        index.Invalidate(caller.TenantId);
+        await quota.CreditAsync(QuotaMetric.StorageBytes, Math.Max(1, document.SizeBytes), null, cancellationToken);
+        await audit.WriteAsync(caller.TenantId, "knowledge.deleted", document.Title, $"{document.FileName}; {document.PassageCount} passages", cancellationToken: cancellationToken);
+    }
+
+    /// <summary>One document's passages in order (for showing a cited passage in its context).</summary>
+    public async Task<(KnowledgeDocumentSummary Document, IReadOnlyList<KnowledgePassage> Passages)?> ReadAsync(Guid id, CancellationToken cancellationToken = default)
+    {
+        RequireCaller();
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var document = await db.KnowledgeDocuments.AsNoTracking().SingleOrDefaultAsync(d => d.Id == id, cancellationToken);
+        if (document is null)
+        {
+            return null;
+        }
+
+        var passages = await db.KnowledgePassages.AsNoTracking().Where(p => p.DocumentId == id).OrderBy(p => p.Ordinal).ToListAsync(cancellationToken);
+        return (Summary(document), passages);
+    }
+
+    /// <summary>The passages of the caller's organisation most similar to <paramref name="question"/>.</summary>
+    public async Task<IReadOnlyList<PassageHit>> SearchAsync(string question, int k = 5, CancellationToken cancellationToken = default)
+    {
+        var caller = RequireCaller();
+        var vector = (await embedder.EmbedAsync([question], cancellationToken))[0];
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await index.SearchAsync(db, caller.TenantId, embedder.ModelId, vector, k, cancellationToken);
+    }
+
+    private async Task<float[][]> EmbedAsync(IReadOnlyList<PassageText> passages, IReadOnlyDictionary<string, float[]>? known, CancellationToken cancellationToken)
+    {
+        var vectors = new float[passages.Count][];
+        var missing = new List<int>();
+        for (var i = 0; i < passages.Count; i++)
+        {
+            if (known is not null && known.TryGetValue(PassageVectors.Hash(passages[i].ForEmbedding), out var v))
+            {
+                vectors[i] = v;
+            }
+            else
+            {
+                missing.Add(i);
+            }
+        }
+
+        if (missing.Count > 0)
+        {
+            var computed = await embedder.EmbedAsync([.. missing.Select(i => passages[i].ForEmbedding)], cancellationToken);
+            for (var j = 0; j < missing.Count; j++)
+            {
+                vectors[missing[j]] = computed[j];
+            }
+        }
+
+        return vectors;
+    }
+
+    private static async Task<string> ReadTextAsync(Stream content, long maxBytes, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while ((read = await content.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > maxBytes)
+            {
+                throw new KnowledgeDocumentException($"The document is larger than the upload limit of {maxBytes / (1024 * 1024)} MB.");
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        var bytes = buffer.ToArray();
+        if (bytes.Length == 0)
+        {
+            throw new KnowledgeDocumentException("The document is empty.");
+        }
+
+        if (Array.IndexOf(bytes, (byte)0) >= 0 && !(bytes.Length > 1 && (bytes[0] == 0xFF || bytes[0] == 0xFE)))
+        {
+            throw new KnowledgeDocumentException("The document is not text (it contains binary data).");
+        }
+
+        using var reader = new StreamReader(new MemoryStream(bytes), new UTF8Encoding(false, throwOnInvalidBytes: false), detectEncodingFromByteOrderMarks: true);
+        var text = await reader.ReadToEndAsync(cancellationToken);
+        return string.IsNullOrWhiteSpace(text) ? throw new KnowledgeDocumentException("The document has no text.") : text;
+    }
+
+    private static KnowledgeDocumentSummary Summary(KnowledgeDocument d) =>
+        new(d.Id, d.Title, d.FileName, d.Format, d.SizeBytes, d.PassageCount, d.IndexedAt, d.Attribution, d.CreatedAt);
+
+    private Caller RequireCaller() => tenantContext.Caller ?? throw new TenantAccessException("Knowledge needs a signed-in caller.");
+
+    private Caller RequireAdmin() =>
+        tenantContext.Caller is { } c && (c.IsInRole(PortalRoles.TenantAdmin) || c.IsPlatformAdmin)
+            ? c
+            : throw new UnauthorizedAccessException("Only an organisation's administrators (teachers) manage its documents.");
+}

@@ -1,0 +1,95 @@
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace Portal.Core.Assistant;
+
+/// <summary>
+/// The built-in engine, which needs no model server: it retrieves the organisation's passages closest to the question
+/// (sentence embeddings), picks their sentences that best match it, and answers with those sentences quoted and cited.
+/// When nothing in the material is close enough it says so instead of guessing. It never invents text.
+/// </summary>
+public sealed partial class LocalAssistantEngine(KnowledgeService knowledge, ITextEmbedder embedder) : IAssistantEngine
+{
+    /// <summary>Below this similarity a passage is not considered to be about the question (measured: off-topic questions score under 0.2 on the course, on-topic ones above 0.5).</summary>
+    public const double RelevanceThreshold = 0.35;
+
+    public string Name => "local-retrieval";
+
+    public bool IsGenerative => false;
+
+    public async IAsyncEnumerable<AnswerEvent> AnswerAsync(AnswerContext context, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var hits = await knowledge.SearchAsync(context.Question, 6, cancellationToken);
+        var relevant = hits.Where(h => h.Score >= RelevanceThreshold && h.Score >= hits[0].Score - 0.12).Take(3).ToList();
+        var prompt = embedder.CountTokens(context.Question) + hits.Sum(h => embedder.CountTokens(h.Text));
+        var text = new StringBuilder();
+        var citations = new List<Citation>();
+
+        if (context.RefuseGradedWork && LooksLikeGradedWork(context.Question))
+        {
+            text.Append("I can't do graded work for you — your teacher has asked me not to. I can help you understand the ideas instead: ask me about a concept, or about an error you are seeing.");
+            if (relevant.Count > 0)
+            {
+                text.Append("\n\nThese parts of the course material are a good place to start:");
+                foreach (var (hit, i) in relevant.Select((h, i) => (h, i + 1)))
+                {
+                    text.Append($"\n- {hit.Heading} [{i}]");
+                    citations.Add(Cite(hit, i));
+                }
+            }
+        }
+        else if (relevant.Count == 0)
+        {
+            text.Append("I could not find this in your course material, so I won't guess. Try asking about a topic the course covers, or ask your teacher.");
+            var near = hits.Where(h => h.Score >= 0.2).Select(h => h.Heading).Distinct().Take(3).ToList();
+            if (near.Count > 0)
+            {
+                text.Append("\n\nThe closest sections are: ").Append(string.Join("; ", near)).Append('.');
+            }
+        }
+        else
+        {
+            var quotes = await BestSentencesAsync(context.Question, relevant, cancellationToken);
+            text.Append("From your course material:\n");
+            foreach (var group in quotes.GroupBy(q => q.Passage))
+            {
+                var number = citations.Count + 1;
+                citations.Add(Cite(relevant[group.Key], number));
+                text.Append("\n> ").Append(string.Join(" ", group.OrderBy(q => q.Position).Select(q => q.Sentence))).Append($" [{number}]\n");
+            }
+        }
+
+        // The text is complete before the first piece is sent; it is still sent word by word, like a generative engine's.
+        foreach (var piece in Pieces().Matches(text.ToString()).Select(m => m.Value))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return new AnswerDelta(piece);
+        }
+
+        yield return new AnswerCitations(citations);
+        yield return new AnswerCompleted(Name, new AssistantUsage(prompt, embedder.CountTokens(text.ToString())), Guid.Empty, 0, false);
+    }
+
+    /// <summary>Up to three sentences of the relevant passages most similar to the question (at least the best one).</summary>
+    private async Task<List<(int Passage, int Position, string Sentence)>> BestSentencesAsync(string question, List<PassageHit> relevant, CancellationToken cancellationToken)
+    {
+        var sentences = relevant.SelectMany((h, p) => PassageSplitter.Sentences(h.Text).Select((s, i) => (Passage: p, Position: i, Sentence: s))).ToList();
+        var vectors = await embedder.EmbedAsync([question, .. sentences.Select(s => s.Sentence)], cancellationToken);
+        var scored = sentences.Select((s, i) => (s, Score: Vectors.Dot(vectors[0], vectors[i + 1]))).OrderByDescending(x => x.Score).ToList();
+        var best = scored[0].Score;
+        return [.. scored.Where((x, i) => i == 0 || (x.Score >= 0.3 && x.Score >= best - 0.15)).Take(3).Select(x => x.s)];
+    }
+
+    private static Citation Cite(PassageHit hit, int number) =>
+        new(number, hit.DocumentId, hit.Document, hit.Heading, hit.Text, hit.Score, hit.Attribution);
+
+    /// <summary>Requests to produce graded work rather than to understand it.</summary>
+    public static bool LooksLikeGradedWork(string question) => GradedWork().IsMatch(question);
+
+    [GeneratedRegex(@"\b(do|write|solve|finish|complete|answer)\b.{0,40}\b(my|the|this)\b.{0,30}\b(homework|assignment|exercise|exam|test|quiz|coursework|project)\b|\b(homework|assignment|exam|quiz)\b.{0,30}\b(answers?|solutions?)\b", RegexOptions.IgnoreCase)]
+    private static partial Regex GradedWork();
+
+    [GeneratedRegex(@"\S+\s*|\s+")]
+    private static partial Regex Pieces();
+}

@@ -1,0 +1,154 @@
+using System.ClientModel;
+using System.ClientModel.Primitives;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using OpenAI;
+using OpenAI.Chat;
+using Portal.Core.Data;
+using Portal.Core.Quotas;
+
+namespace Portal.Web.Tests.Assistant;
+
+/// <summary>The course assistant over the API with the built-in engine: cited answers, honest refusals, teachers' documents, metering, the OpenAI door.</summary>
+public sealed class AssistantApiTests(PortalWebFactory factory) : IClassFixture<PortalWebFactory>
+{
+    private static async Task<JsonElement> JsonAsync(HttpResponseMessage response)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {text}");
+        return JsonDocument.Parse(text).RootElement;
+    }
+
+    private Task<HttpResponseMessage> AskAsync(HttpClient client, string question, Guid? conversationId = null) =>
+        client.PostAsJsonAsync("/api/v1/assistants/education-assistant/ask", new { question, conversationId });
+
+    [Fact]
+    public async Task A_student_gets_an_answer_quoted_from_the_course_with_citations_and_the_tokens_are_metered()
+    {
+        var student = factory.CreateApiClient(PortalWebFactory.StudentKey);
+        var answer = await JsonAsync(await AskAsync(student, "What is a tuple?"));
+
+        Assert.Equal("local-retrieval", answer.GetProperty("engine").GetString());
+        Assert.Contains("A tuple is a sequence of comma separated values", answer.GetProperty("answer").GetString(), StringComparison.Ordinal);
+        var citation = answer.GetProperty("citations").EnumerateArray().First();
+        Assert.Equal("Chapter 3: Objects", citation.GetProperty("document").GetString());
+        Assert.Contains("tuple", citation.GetProperty("passage").GetString(), StringComparison.OrdinalIgnoreCase);
+        Assert.InRange(citation.GetProperty("score").GetDouble(), 0.35, 1);
+        Assert.Contains("CC BY 4.0", citation.GetProperty("attribution").GetString(), StringComparison.Ordinal);
+        var total = answer.GetProperty("usage").GetProperty("totalTokens").GetInt32();
+        Assert.True(total > 20, $"{total} tokens");
+
+        // A follow-up in the same conversation; both turns are stored and the conversation is the student's.
+        var conversationId = answer.GetProperty("conversationId").GetGuid();
+        await JsonAsync(await AskAsync(student, "How is a list different from it?", conversationId));
+        var conversation = await JsonAsync(await student.GetAsync($"/api/v1/conversations/{conversationId}"));
+        Assert.Equal(4, conversation.GetProperty("messages").GetArrayLength());
+        Assert.Equal(HttpStatusCode.NotFound, (await factory.CreateApiClient(PortalWebFactory.HospitalMemberKey).GetAsync($"/api/v1/conversations/{conversationId}")).StatusCode);
+
+        await using var db = factory.Services.GetRequiredService<SystemDbContextFactory>().CreateDbContext();
+        var charged = await db.UsageRecords.Where(r => r.Metric == QuotaMetric.LlmTokens && r.TemplateId == "education-assistant").SumAsync(r => r.Amount);
+        Assert.True(charged >= total, $"charged {charged}, first answer {total}");
+    }
+
+    [Fact]
+    public async Task A_question_the_material_does_not_cover_is_answered_honestly_without_citations()
+    {
+        var answer = await JsonAsync(await AskAsync(factory.CreateApiClient(PortalWebFactory.StudentKey), "What is the capital of France?"));
+        Assert.StartsWith("I could not find this in your course material", answer.GetProperty("answer").GetString(), StringComparison.Ordinal);
+        Assert.Equal(0, answer.GetProperty("citations").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task With_the_teachers_rule_on_the_tutor_declines_graded_work_but_points_to_the_material()
+    {
+        var answer = await JsonAsync(await AskAsync(factory.CreateApiClient(PortalWebFactory.StudentKey), "Please write the answers to my homework exercise on for loops"));
+        Assert.StartsWith("I can't do graded work for you", answer.GetProperty("answer").GetString(), StringComparison.Ordinal);
+        Assert.True(answer.GetProperty("citations").GetArrayLength() >= 1);
+    }
+
+    [Fact]
+    public async Task A_teachers_new_document_is_used_at_once_and_deleting_it_removes_it()
+    {
+        var teacher = factory.CreateApiClient(PortalWebFactory.SchoolAdminKey);
+        var student = factory.CreateApiClient(PortalWebFactory.StudentKey);
+        using var form = new MultipartFormDataContent
+        {
+            { new ByteArrayContent("# Exam information\n\nThe final Python exam takes place on 12 June in room B4 and lasts ninety minutes. Bring your student card; calculators are not allowed.\n"u8.ToArray()), "file", "exam.md" },
+            { new StringContent("Exam information"), "title" },
+        };
+        var added = await JsonAsync(await teacher.PostAsync("/api/v1/knowledge", form));
+        Assert.Equal(1, added.GetProperty("passages").GetInt32());
+
+        var answer = await JsonAsync(await AskAsync(student, "When and where is the final exam?"));
+        Assert.Contains("12 June in room B4", answer.GetProperty("answer").GetString(), StringComparison.Ordinal);
+        Assert.Equal("Exam information", answer.GetProperty("citations")[0].GetProperty("document").GetString());
+
+        // Students may not add documents; other schools do not see this one.
+        Assert.Equal(HttpStatusCode.Forbidden, (await student.PostAsync("/api/v1/knowledge", new MultipartFormDataContent())).StatusCode);
+        var hospital = await JsonAsync(await factory.CreateApiClient(PortalWebFactory.HospitalMemberKey).GetAsync("/api/v1/knowledge"));
+        Assert.Equal(0, hospital.GetArrayLength());
+
+        Assert.Equal(HttpStatusCode.NoContent, (await teacher.DeleteAsync($"/api/v1/knowledge/{added.GetProperty("id").GetGuid()}")).StatusCode);
+        var after = await JsonAsync(await AskAsync(student, "When and where is the final exam?"));
+        Assert.DoesNotContain("room B4", after.GetProperty("answer").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Bad_documents_get_a_clear_message()
+    {
+        var teacher = factory.CreateApiClient(PortalWebFactory.SchoolAdminKey);
+        foreach (var (bytes, name, message) in new[]
+        {
+            (new byte[] { 0x89, 0x50, 0x4E, 0x47, 0, 0, 0, 0 }, "notes.md", "not text"),
+            ("hello"u8.ToArray(), "notes.exe", "cannot be added"),
+            (Array.Empty<byte>(), "empty.txt", "empty"),
+        })
+        {
+            using var form = new MultipartFormDataContent { { new ByteArrayContent(bytes), "file", name } };
+            var response = await teacher.PostAsync("/api/v1/knowledge", form);
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.Contains(message, await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task The_official_openai_client_lists_models_and_gets_completions_plain_and_streamed()
+    {
+        var options = new OpenAIClientOptions { Endpoint = new Uri(factory.Server.BaseAddress, "/v1"), Transport = new HttpClientPipelineTransport(factory.CreateClient()) };
+        var client = new OpenAIClient(new ApiKeyCredential(PortalWebFactory.StudentKey), options);
+
+        var models = await client.GetOpenAIModelClient().GetModelsAsync();
+        Assert.Equal(["education-assistant"], models.Value.Select(m => m.Id));
+
+        var chat = client.GetChatClient("education-assistant");
+        ChatCompletion completion = await chat.CompleteChatAsync([new UserChatMessage("What does PEP 8 recommend for the length of a line of code?")]);
+        Assert.True(completion.Content[0].Text.Contains("less than 80 characters", StringComparison.Ordinal), completion.Content[0].Text);
+        Assert.True(completion.Usage.TotalTokenCount > 0);
+
+        var streamed = new System.Text.StringBuilder();
+        var chunks = 0;
+        await foreach (var update in chat.CompleteChatStreamingAsync([new UserChatMessage("What is a tuple?")]))
+        {
+            foreach (var part in update.ContentUpdate)
+            {
+                streamed.Append(part.Text);
+                chunks++;
+            }
+        }
+
+        Assert.True(chunks > 5, $"{chunks} chunks");
+        Assert.Contains("A tuple is a sequence", streamed.ToString(), StringComparison.Ordinal);
+
+        var unknown = await Assert.ThrowsAsync<ClientResultException>(() => client.GetChatClient("no-such-model").CompleteChatAsync([new UserChatMessage("hi")]));
+        Assert.Equal(404, unknown.Status);
+        Assert.Contains("model_not_found", unknown.GetRawResponse()!.Content.ToString(), StringComparison.Ordinal);
+
+        var wrongKey = new OpenAIClient(new ApiKeyCredential("ptl_not-a-real-key-0000000000000000"), options);
+        var refused = await Assert.ThrowsAsync<ClientResultException>(() => wrongKey.GetChatClient("education-assistant").CompleteChatAsync([new UserChatMessage("hi")]));
+        Assert.Equal(401, refused.Status);
+        Assert.Contains("\"error\"", refused.GetRawResponse()!.Content.ToString(), StringComparison.Ordinal);
+    }
+}
