@@ -51,7 +51,7 @@ public abstract class JourneyTest(PortalAppFixture app) : IAsyncLifetime
 
     /// <summary>The input inside a MudBlazor field marked with data-testid.</summary>
     protected ILocator Input(string testId) =>
-        Page.Locator($"input[data-testid={testId}], [data-testid={testId}] input").First;
+        Page.Locator($"input[data-testid={testId}], textarea[data-testid={testId}], [data-testid={testId}] input, [data-testid={testId}] textarea").First;
 
     /// <summary>Saves a screenshot for the documentation when PORTAL_DOC_SCREENSHOTS names a folder.</summary>
     protected async Task DocScreenshotAsync(string name)

@@ -17,7 +17,7 @@ public sealed class PageTour(PortalAppFixture app) : JourneyTest(app)
     public static readonly string[] SignedInPages =
     [
         "/", "/usage", "/api-keys", "/admin/members", "/admin/tenants", "/admin/audit",
-        "/admin/api-keys", "/admin/templates", "/admin/plans", "/usage/organisation", "/usage/platform",
+        "/admin/api-keys", "/admin/templates", "/admin/plans", "/usage/organisation", "/usage/platform", "/assistant", "/knowledge",
         "/templates", "/templates/finance-credit-risk", "/templates/medical-diabetes-progression", "/datasets", "/runs",
         "/Account/Manage", "/Account/Manage/Email", "/Account/Manage/ChangePassword",
         "/Account/Manage/TwoFactorAuthentication", "/Account/Manage/EnableAuthenticator", "/Account/Manage/ResetAuthenticator",

@@ -58,6 +58,7 @@ public sealed class AssistantService(
         question = CheckQuestion(question);
         var pack = await ResolveAsync(caller, templateId, cancellationToken);
         var (conversation, history) = await OpenConversationAsync(caller, pack, question, conversationId, cancellationToken);
+        yield return new AnswerStarted(conversation.Id);
         await foreach (var e in RunAsync(caller, pack, question, history, conversation, cancellationToken))
         {
             yield return e;

@@ -12,6 +12,9 @@ public sealed record AssistantUsage(int PromptTokens, int CompletionTokens)
 /// <summary>What an answer stream carries: pieces of text, then the citations, then the end with usage.</summary>
 public abstract record AnswerEvent;
 
+/// <summary>The answer has started in this conversation (sent first, so that a stopped answer's conversation is known).</summary>
+public sealed record AnswerStarted(Guid ConversationId) : AnswerEvent;
+
 /// <summary>A piece of the answer's text.</summary>
 public sealed record AnswerDelta(string Text) : AnswerEvent;
 
