@@ -34,6 +34,8 @@ public static class CoreServiceCollectionExtensions
         services.AddOptions<Datasets.UploadOptions>().Bind(configuration.GetSection(Datasets.UploadOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<Runs.RunOptions>().Bind(configuration.GetSection(Runs.RunOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<EmailOptions>().Bind(configuration.GetSection(EmailOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<Assistant.LlmOptions>().Bind(configuration.GetSection(Assistant.LlmOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<Assistant.LlmOptions>, Assistant.LlmOptionsValidator>();
         services.AddOptions<DemoOptions>().Bind(configuration.GetSection(DemoOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<DemoOptions>, DemoOptionsValidator>();
 
@@ -82,7 +84,7 @@ public static class CoreServiceCollectionExtensions
         services.AddScoped<QuotaAdminService>();
         services.AddSingleton<Assistant.KnowledgeIndex>();
         services.AddScoped<Assistant.KnowledgeService>();
-        services.AddScoped<Assistant.IAssistantEngine, Assistant.LocalAssistantEngine>();
+        services.AddScoped<Assistant.LocalAssistantEngine>();
         services.AddScoped<Assistant.AssistantService>();
         services.AddSingleton<PortalEmailSender>();
         services.AddSingleton<IEmailSender<PortalUser>>(sp => sp.GetRequiredService<PortalEmailSender>());

@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Polly;
+using Portal.Core.Assistant;
 using Portal.Core.Templates;
 using Portal.Inference.Assistant;
 using Portal.Inference.Templates;
@@ -17,8 +19,33 @@ public static class InferenceServiceCollectionExtensions
         services.AddScoped<TabularPredictionService>();
         services.AddSingleton<MiniLmEmbedder>();
         services.AddSingleton<Portal.Core.Assistant.ITextEmbedder>(sp => sp.GetRequiredService<MiniLmEmbedder>());
+        AddLanguageModel(services);
         services.AddSingleton<Runs.RunProcessor>();
         services.AddHostedService<Runs.RunWorker>();
         return services;
+    }
+
+    /// <summary>The assistants' engine: the built-in one, or a generative model through Semantic Kernel with retries.</summary>
+    private static void AddLanguageModel(IServiceCollection services)
+    {
+        services.AddScoped<SemanticKernelEngine>();
+        services.AddScoped<IAssistantEngine>(sp =>
+            sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<LlmOptions>>().Value.Provider == LlmProvider.Local
+                ? sp.GetRequiredService<LocalAssistantEngine>()
+                : sp.GetRequiredService<SemanticKernelEngine>());
+        services.AddHttpClient(SemanticKernelEngine.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
+            .AddResilienceHandler("llm", (pipeline, context) =>
+            {
+                var o = context.ServiceProvider.GetRequiredService<Microsoft.Extensions.Options.IOptions<LlmOptions>>().Value;
+                pipeline.AddRetry(new Microsoft.Extensions.Http.Resilience.HttpRetryStrategyOptions
+                {
+                    MaxRetryAttempts = Math.Max(1, o.MaxRetries),
+                    ShouldHandle = args => ValueTask.FromResult(o.MaxRetries > 0 && Microsoft.Extensions.Http.Resilience.HttpClientResiliencePredicates.IsTransient(args.Outcome)),
+                    BackoffType = Polly.DelayBackoffType.Exponential,
+                    UseJitter = true,
+                    Delay = o.RetryDelay,
+                    ShouldRetryAfterHeader = true,
+                });
+            });
     }
 }

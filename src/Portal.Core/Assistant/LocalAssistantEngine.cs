@@ -21,7 +21,7 @@ public sealed partial class LocalAssistantEngine(KnowledgeService knowledge, ITe
     public async IAsyncEnumerable<AnswerEvent> AnswerAsync(AnswerContext context, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var hits = await knowledge.SearchAsync(context.Question, 6, cancellationToken);
-        var relevant = hits.Where(h => h.Score >= RelevanceThreshold && h.Score >= hits[0].Score - 0.12).Take(3).ToList();
+        var relevant = Relevant(hits, 3);
         var prompt = embedder.CountTokens(context.Question) + hits.Sum(h => embedder.CountTokens(h.Text));
         var text = new StringBuilder();
         var citations = new List<Citation>();
@@ -41,7 +41,7 @@ public sealed partial class LocalAssistantEngine(KnowledgeService knowledge, ITe
         }
         else if (relevant.Count == 0)
         {
-            text.Append("I could not find this in your course material, so I won't guess. Try asking about a topic the course covers, or ask your teacher.");
+            text.Append(NotInMaterial);
             var near = hits.Where(h => h.Score >= 0.2).Select(h => h.Heading).Distinct().Take(3).ToList();
             if (near.Count > 0)
             {
@@ -70,6 +70,13 @@ public sealed partial class LocalAssistantEngine(KnowledgeService knowledge, ITe
         yield return new AnswerCitations(citations);
         yield return new AnswerCompleted(Name, new AssistantUsage(prompt, embedder.CountTokens(text.ToString())), Guid.Empty, 0, false);
     }
+
+    /// <summary>The hits worth answering from: above the threshold and close to the best one, at most <paramref name="max"/>.</summary>
+    public static List<PassageHit> Relevant(IReadOnlyList<PassageHit> hits, int max) =>
+        hits.Count == 0 ? [] : [.. hits.Where(h => h.Score >= RelevanceThreshold && h.Score >= hits[0].Score - 0.12).Take(max)];
+
+    /// <summary>What the engines say when the material does not cover a question.</summary>
+    public const string NotInMaterial = "I could not find this in your course material, so I won't guess. Try asking about a topic the course covers, or ask your teacher.";
 
     /// <summary>Up to three sentences of the relevant passages most similar to the question (at least the best one).</summary>
     private async Task<List<(int Passage, int Position, string Sentence)>> BestSentencesAsync(string question, List<PassageHit> relevant, CancellationToken cancellationToken)

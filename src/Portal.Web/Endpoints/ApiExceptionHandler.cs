@@ -32,6 +32,7 @@ internal sealed partial class ApiExceptionHandler(IProblemDetailsService problem
             UploadTooLargeException => Problem(StatusCodes.Status413PayloadTooLarge, "File too large", exception.Message),
             RunRefusedException refused => RefusedProblem(refused),
             DatasetInUseException => Problem(StatusCodes.Status409Conflict, "Dataset in use", exception.Message),
+            Portal.Core.Assistant.LlmUnavailableException => Problem(StatusCodes.Status502BadGateway, "The language model failed", exception.Message),
             Portal.Core.Assistant.AssistantRequestException => Problem(StatusCodes.Status400BadRequest, "The question cannot be answered", exception.Message),
             Portal.Core.Assistant.KnowledgeDocumentException => Problem(StatusCodes.Status400BadRequest, "The document cannot be used", exception.Message),
             TemplateAccessDeniedException => Problem(StatusCodes.Status403Forbidden, "Template not available", exception.Message),

@@ -1,0 +1,150 @@
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Microsoft.SemanticKernel;
+using Microsoft.SemanticKernel.ChatCompletion;
+using Microsoft.SemanticKernel.Connectors.OpenAI;
+using Portal.Core.Assistant;
+
+namespace Portal.Inference.Assistant;
+
+/// <summary>
+/// Answers with a generative model through Semantic Kernel's chat completion (any OpenAI-compatible server, or Azure
+/// OpenAI): the pack's prompt template is rendered with the retrieved passages, the conversation follows, and the answer
+/// streams back token by token. Calls go through an HttpClient with retries and back-off for transient failures; the
+/// answer as a whole has a time limit. Token counts come from the server's usage fields (the local tokenizer estimates
+/// them only when a server sends none).
+/// </summary>
+public sealed partial class SemanticKernelEngine(
+    KnowledgeService knowledge,
+    ITextEmbedder tokens,
+    IHttpClientFactory httpClients,
+    IOptions<LlmOptions> options,
+    ILogger<SemanticKernelEngine> logger) : IAssistantEngine
+{
+    public const string HttpClientName = "llm";
+
+    public string Name => (options.Value.Provider == LlmProvider.AzureOpenAI ? "azure-openai:" : "openai:") + options.Value.ChatModel;
+
+    public bool IsGenerative => true;
+
+    public async IAsyncEnumerable<AnswerEvent> AnswerAsync(AnswerContext context, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var o = options.Value;
+        var hits = await knowledge.SearchAsync(context.Question, 6, cancellationToken);
+        var relevant = LocalAssistantEngine.Relevant(hits, 5);
+        if (relevant.Count == 0)
+        {
+            // Grounded by design: without material there is nothing to answer from, and no call is made.
+            yield return new AnswerDelta(LocalAssistantEngine.NotInMaterial);
+            yield return new AnswerCitations([]);
+            yield return new AnswerCompleted(Name, new AssistantUsage(tokens.CountTokens(context.Question), tokens.CountTokens(LocalAssistantEngine.NotInMaterial)), Guid.Empty, 0, false);
+            yield break;
+        }
+
+        var kernel = BuildKernel(o);
+        var system = await RenderPromptAsync(kernel, context, relevant, cancellationToken);
+        var history = new ChatHistory(system);
+        foreach (var turn in context.History.TakeLast(10))
+        {
+            history.AddMessage(turn.Role == "assistant" ? AuthorRole.Assistant : AuthorRole.User, turn.Content);
+        }
+
+        history.AddUserMessage(context.Question);
+        var settings = new OpenAIPromptExecutionSettings { MaxTokens = o.MaxCompletionTokens, Temperature = o.Temperature };
+        var chat = kernel.GetRequiredService<IChatCompletionService>();
+
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(o.Timeout);
+        var answer = new StringBuilder();
+        OpenAI.Chat.ChatTokenUsage? usage = null;
+        await using var stream = chat.GetStreamingChatMessageContentsAsync(history, settings, kernel, limit.Token).GetAsyncEnumerator(limit.Token);
+        while (true)
+        {
+            StreamingChatMessageContent chunk;
+            try
+            {
+                if (!await stream.MoveNextAsync())
+                {
+                    break;
+                }
+
+                chunk = stream.Current;
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new LlmUnavailableException($"The language model did not finish its answer within {o.Timeout.TotalSeconds:0} s.");
+            }
+            catch (Exception e) when (e is HttpOperationException or HttpRequestException or IOException or System.ClientModel.ClientResultException or System.Text.Json.JsonException)
+            {
+                LogFailed(logger, Name, e);
+                throw new LlmUnavailableException(answer.Length == 0
+                    ? "The language model could not be reached or refused the request; please try again later."
+                    : "The language model's answer broke off; please try again.", e);
+            }
+
+            if (chunk.Metadata?.TryGetValue("Usage", out var u) == true && u is OpenAI.Chat.ChatTokenUsage reported)
+            {
+                usage = reported;
+            }
+
+            if (!string.IsNullOrEmpty(chunk.Content))
+            {
+                answer.Append(chunk.Content);
+                yield return new AnswerDelta(chunk.Content);
+            }
+        }
+
+        var cited = CitedNumbers().Matches(answer.ToString()).Select(m => int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)).ToHashSet();
+        var citations = relevant.Select((h, i) => new Citation(i + 1, h.DocumentId, h.Document, h.Heading, h.Text, h.Score, h.Attribution))
+            .Where(c => cited.Count == 0 || cited.Contains(c.Number)).ToList();
+        yield return new AnswerCitations(citations);
+        var spent = usage is { } reportedUsage
+            ? new AssistantUsage(reportedUsage.InputTokenCount, reportedUsage.OutputTokenCount)
+            : new AssistantUsage(tokens.CountTokens(system) + context.History.Sum(h => tokens.CountTokens(h.Content)) + tokens.CountTokens(context.Question), tokens.CountTokens(answer.ToString()));
+        yield return new AnswerCompleted(Name, spent, Guid.Empty, 0, false);
+    }
+
+    private Kernel BuildKernel(LlmOptions o)
+    {
+        var builder = Kernel.CreateBuilder();
+        var http = httpClients.CreateClient(HttpClientName);
+        if (o.Provider == LlmProvider.AzureOpenAI)
+        {
+            builder.AddAzureOpenAIChatCompletion(deploymentName: o.ChatModel!, endpoint: o.Endpoint!, apiKey: o.ApiKey!, httpClient: http);
+        }
+        else
+        {
+            // Local servers (Ollama, vLLM, llama.cpp) often need no key; the client library insists on one.
+            builder.AddOpenAIChatCompletion(modelId: o.ChatModel!, endpoint: new Uri(o.Endpoint!), apiKey: string.IsNullOrEmpty(o.ApiKey) ? "none" : o.ApiKey, httpClient: http);
+        }
+
+        return builder.Build();
+    }
+
+    /// <summary>Renders the pack's Semantic Kernel prompt template with the numbered passages and the organisation's rules.</summary>
+    private static async Task<string> RenderPromptAsync(Kernel kernel, AnswerContext context, List<PassageHit> passages, CancellationToken cancellationToken)
+    {
+        var path = Path.Combine(context.Pack.Folder, context.Pack.Manifest.Assistant!.Prompt);
+        var text = await File.ReadAllTextAsync(path, cancellationToken);
+        // The rendered text becomes one system message and is never parsed as a chat prompt, so values need no encoding.
+        var template = new KernelPromptTemplateFactory().Create(new PromptTemplateConfig(text) { AllowDangerouslySetContent = true });
+        var numbered = string.Join("\n\n", passages.Select((p, i) => $"[{i + 1}] {p.Document} — {p.Heading}\n{p.Text}"));
+        return await template.RenderAsync(kernel, new KernelArguments
+        {
+            ["school"] = context.Organisation,
+            ["passages"] = numbered,
+            ["gradedWorkRule"] = context.RefuseGradedWork
+                ? "The teacher does not allow you to do graded work (homework, assignments, exam or quiz answers) for the student: decline politely and explain the underlying ideas instead."
+                : string.Empty,
+        }, cancellationToken);
+    }
+
+    [GeneratedRegex(@"\[(\d{1,2})\]")]
+    private static partial Regex CitedNumbers();
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The language model {Engine} failed")]
+    private static partial void LogFailed(ILogger logger, string engine, Exception exception);
+}

@@ -1,0 +1,171 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Portal.Core.Data;
+using Portal.Core.Quotas;
+using Portal.Core.Usage;
+
+namespace Portal.Web.Tests.Assistant;
+
+/// <summary>The portal with <c>Portal:Llm:Provider = OpenAI</c>, pointed at <see cref="FakeOpenAiServer"/>.</summary>
+public sealed class LlmFixture : IAsyncLifetime
+{
+    public FakeOpenAiServer Llm { get; private set; } = null!;
+
+    public PortalWebFactory Portal { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Llm = await FakeOpenAiServer.StartAsync();
+        Portal = new PortalWebFactory();
+        Portal.Settings["Portal:Llm:Provider"] = "OpenAI";
+        Portal.Settings["Portal:Llm:Endpoint"] = Llm.BaseAddress.ToString();
+        Portal.Settings["Portal:Llm:ApiKey"] = "sk-fake";
+        Portal.Settings["Portal:Llm:ChatModel"] = "fake-model";
+        Portal.Settings["Portal:Llm:RetryDelay"] = "00:00:00.050";
+        Portal.Settings["Portal:Llm:MaxRetries"] = "2";
+        Portal.Settings["Portal:Llm:Timeout"] = "00:00:03";
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Portal.DisposeAsync();
+        await Llm.DisposeAsync();
+    }
+}
+
+/// <summary>The Semantic Kernel path end to end against a real wire protocol: prompts, streaming, usage, retries, failures.</summary>
+public sealed class LlmAssistantTests(LlmFixture fixture) : IClassFixture<LlmFixture>
+{
+    private HttpClient Student => fixture.Portal.CreateApiClient(PortalWebFactory.StudentKey);
+
+    private async Task<List<UsageRecord>> LlmUsageAsync()
+    {
+        await using var db = fixture.Portal.Services.GetRequiredService<SystemDbContextFactory>().CreateDbContext();
+        return await db.UsageRecords.Where(r => r.Metric == QuotaMetric.LlmTokens).OrderBy(r => r.Id).ToListAsync();
+    }
+
+    [Fact]
+    public async Task The_model_gets_the_packs_prompt_with_the_passages_and_the_answer_is_charged_by_the_servers_usage()
+    {
+        fixture.Llm.Reply = (_, _) => new FakeReply("A tuple holds comma separated values of any type [1].", PromptTokens: 512, CompletionTokens: 17);
+        var before = (await LlmUsageAsync()).Count;
+        var response = await Student.PostAsJsonAsync("/api/v1/assistants/education-assistant/ask", new { question = "What is a tuple?" });
+        var answer = await response.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("openai:fake-model", answer.GetProperty("engine").GetString());
+        Assert.Equal("A tuple holds comma separated values of any type [1].", answer.GetProperty("answer").GetString());
+        Assert.Equal(1, answer.GetProperty("citations").GetArrayLength());
+        Assert.Contains("tuple", answer.GetProperty("citations")[0].GetProperty("passage").GetString(), StringComparison.OrdinalIgnoreCase);
+        Assert.Equal((512, 17), (answer.GetProperty("usage").GetProperty("promptTokens").GetInt32(), answer.GetProperty("usage").GetProperty("completionTokens").GetInt32()));
+
+        var request = fixture.Llm.Requests.Last();
+        Assert.Equal("fake-model", request["model"]!.GetValue<string>());
+        Assert.True(request["stream"]!.GetValue<bool>());
+        var messages = request["messages"]!.AsArray();
+        var system = messages[0]!["content"]!.GetValue<string>();
+        Assert.Equal("system", messages[0]!["role"]!.GetValue<string>());
+        Assert.Contains("You are a patient tutor for students of Riverside School.", system, StringComparison.Ordinal);
+        Assert.Contains("[1] Chapter 3: Objects", system, StringComparison.Ordinal);
+        Assert.Contains("A tuple is a sequence of comma separated values", system, StringComparison.Ordinal);
+        Assert.Contains("does not allow you to do graded work", system, StringComparison.Ordinal);
+        Assert.Equal(("user", "What is a tuple?"), (messages[^1]!["role"]!.GetValue<string>(), messages[^1]!["content"]!.GetValue<string>()));
+
+        var usage = (await LlmUsageAsync()).Skip(before).Single();
+        Assert.Equal((529L, UsageOutcome.Succeeded), (usage.Amount, usage.Outcome));
+    }
+
+    [Fact]
+    public async Task A_follow_up_sends_the_conversation_so_far()
+    {
+        fixture.Llm.Reply = (_, n) => new FakeReply($"Answer number {n} [1].");
+        var first = await (await Student.PostAsJsonAsync("/api/v1/assistants/education-assistant/ask", new { question = "What is a tuple?" })).Content.ReadFromJsonAsync<JsonElement>();
+        var conversation = first.GetProperty("conversationId").GetGuid();
+        await Student.PostAsJsonAsync("/api/v1/assistants/education-assistant/ask", new { question = "Can a tuple be changed after it is created?", conversationId = conversation });
+
+        var roles = fixture.Llm.Requests.Last()["messages"]!.AsArray().Select(m => m!["role"]!.GetValue<string>()).ToList();
+        Assert.Equal(["system", "user", "assistant", "user"], roles);
+    }
+
+    [Fact]
+    public async Task A_429_and_a_500_are_retried_with_back_off_and_the_answer_still_arrives()
+    {
+        var count = fixture.Llm.Requests.Count;
+        fixture.Llm.Reply = (_, n) => (n - count) switch
+        {
+            1 => new FakeReply(string.Empty, Status: 429),
+            2 => new FakeReply(string.Empty, Status: 500),
+            _ => new FakeReply("Third time lucky [1]."),
+        };
+        var response = await Student.PostAsJsonAsync("/api/v1/assistants/education-assistant/ask", new { question = "What is a tuple?" });
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("Third time lucky [1].", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("answer").GetString());
+        Assert.Equal(3, fixture.Llm.Requests.Count - count);
+    }
+
+    [Fact]
+    public async Task A_model_that_keeps_failing_gets_502_with_a_clear_message_and_nothing_is_charged()
+    {
+        var count = fixture.Llm.Requests.Count;
+        fixture.Llm.Reply = (_, _) => new FakeReply(string.Empty, Status: 500);
+        var before = (await LlmUsageAsync()).Count;
+        var response = await Student.PostAsJsonAsync("/api/v1/assistants/education-assistant/ask", new { question = "What is a tuple?" });
+
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        Assert.Contains("could not be reached or refused", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(3, fixture.Llm.Requests.Count - count); // the first try and two retries
+        var usage = (await LlmUsageAsync()).Skip(before).Single();
+        Assert.Equal((0L, UsageOutcome.Failed), (usage.Amount, usage.Outcome));
+    }
+
+    [Fact]
+    public async Task A_broken_stream_is_an_error_not_a_half_answer_and_nothing_is_charged()
+    {
+        fixture.Llm.Reply = (_, _) => new FakeReply("This answer will break off in the middle of its sentence [1].", BreakAfterWords: 4);
+        var before = (await LlmUsageAsync()).Count;
+        var response = await Student.PostAsJsonAsync("/api/v1/assistants/education-assistant/ask", new { question = "What is a tuple?" });
+
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        // Whether the client had parsed any chunk before the connection dropped decides between "broke off" and "could not be reached".
+        Assert.Matches("broke off|could not be reached", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString());
+        Assert.Equal((0L, UsageOutcome.Failed), (await LlmUsageAsync()).Skip(before).Select(u => (u.Amount, u.Outcome)).Single());
+    }
+
+    [Fact]
+    public async Task A_model_slower_than_the_time_limit_is_stopped_with_a_clear_message()
+    {
+        fixture.Llm.Reply = (_, _) => new FakeReply("one two three four five six seven eight nine ten", ChunkDelay: TimeSpan.FromSeconds(1));
+        Assert.Equal(HttpStatusCode.OK, (await Student.GetAsync("/api/v1/assistants")).StatusCode); // the portal is up before the clock starts
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var response = await Student.PostAsJsonAsync("/api/v1/assistants/education-assistant/ask", new { question = "What is a tuple?" });
+
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        Assert.Contains("did not finish its answer within 3 s", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        // Stopped at the 3-s limit, well before the fake's 10-s stream would have ended.
+        Assert.InRange(started.Elapsed.TotalSeconds, 2.5, 9);
+    }
+
+    [Fact]
+    public async Task The_openai_door_streams_the_models_chunks_through_and_reports_its_usage()
+    {
+        fixture.Llm.Reply = (_, _) => new FakeReply("Tuples are immutable sequences [1].", PromptTokens: 200, CompletionTokens: 8);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
+        {
+            Content = JsonContent.Create(new { model = "education-assistant", stream = true, stream_options = new { include_usage = true }, messages = new[] { new { role = "user", content = "What is a tuple?" } } }),
+        };
+        var response = await Student.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType!.MediaType);
+        var events = (await response.Content.ReadAsStringAsync()).Split("\n\n", StringSplitOptions.RemoveEmptyEntries).Select(e => e["data: ".Length..]).ToList();
+
+        Assert.Equal("[DONE]", events[^1]);
+        var chunks = events.SkipLast(1).Select(e => JsonNode.Parse(e)!).ToList();
+        var text = string.Concat(chunks.SelectMany(c => c["choices"]!.AsArray()).Select(c => c!["delta"]?["content"]?.GetValue<string>()));
+        Assert.Equal("Tuples are immutable sequences [1].", text);
+        Assert.Equal(208, chunks[^1]["usage"]!["total_tokens"]!.GetValue<int>());
+        Assert.Equal("openai:fake-model", chunks.Single(c => c["portal"] is not null)["portal"]!["engine"]!.GetValue<string>());
+    }
+}
