@@ -84,7 +84,6 @@ public static class CoreServiceCollectionExtensions
         services.AddScoped<QuotaAdminService>();
         services.AddSingleton<Assistant.KnowledgeIndex>();
         services.AddScoped<Assistant.KnowledgeService>();
-        services.AddScoped<Assistant.LocalAssistantEngine>();
         services.AddScoped<Assistant.AssistantService>();
         services.AddSingleton<PortalEmailSender>();
         services.AddSingleton<IEmailSender<PortalUser>>(sp => sp.GetRequiredService<PortalEmailSender>());

@@ -28,6 +28,9 @@ public static class InferenceServiceCollectionExtensions
     /// <summary>The assistants' engine: the built-in one, or a generative model through Semantic Kernel with retries.</summary>
     private static void AddLanguageModel(IServiceCollection services)
     {
+        services.AddScoped<LoanCopilot>();
+        services.AddSingleton<NoteSummarizer>();
+        services.AddScoped<LocalAssistantEngine>();
         services.AddScoped<SemanticKernelEngine>();
         services.AddScoped<IAssistantEngine>(sp =>
             sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<LlmOptions>>().Value.Provider == LlmProvider.Local

@@ -180,5 +180,10 @@ public sealed class TwoFactorJourneys(PortalAppFixture app) : JourneyTest(app)
             await Page.ClickAsync("button[type=submit]");
             await WaitInteractiveAsync();
             await Assertions.Expect(ByTestId("welcome")).ToContainTextAsync("School Admin");
+
+            // Turning it off again is audited and leaves the shared demo account as the other journeys expect it.
+            await Page.GotoAsync("/Account/Manage/Disable2fa");
+            await Page.ClickAsync("button[type=submit]");
+            await Assertions.Expect(Page.GetByText("Two-factor authentication is off.", new() { Exact = false })).ToBeVisibleAsync();
         });
 }

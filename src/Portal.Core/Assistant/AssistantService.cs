@@ -47,7 +47,7 @@ public sealed class AssistantService(
     {
         var caller = RequireCaller();
         var visible = await access.VisibleAsync(cancellationToken);
-        return [.. visible.Where(p => p.Manifest.Kind == TemplateKinds.Assistant && (!caller.IsInRole(PortalRoles.Student) || p.Manifest.Assistant!.Mode == "tutor"))];
+        return [.. visible.Where(p => p.Manifest.Kind == TemplateKinds.Assistant && (!caller.IsInRole(PortalRoles.Student) || p.Manifest.Assistant!.Mode == AssistantModes.Tutor))];
     }
 
     /// <summary>Answers <paramref name="question"/> in a conversation (a new one when null), streaming; both turns are stored.</summary>
@@ -272,7 +272,7 @@ public sealed class AssistantService(
         }
 
         await access.EnsureAllowedAsync(templateId, cancellationToken);
-        if (caller.IsInRole(PortalRoles.Student) && pack.Manifest.Assistant!.Mode != "tutor")
+        if (caller.IsInRole(PortalRoles.Student) && pack.Manifest.Assistant!.Mode != AssistantModes.Tutor)
         {
             throw new UnauthorizedAccessException("Students use the course assistant only.");
         }

@@ -47,3 +47,18 @@ public interface IAssistantEngine
 
 /// <summary>The assistant cannot be used as asked, with a message fit for the user.</summary>
 public sealed class AssistantRequestException(string message) : Exception(message);
+
+/// <summary>The kinds of assistant (<c>assistant.mode</c> in <c>template.json</c>).</summary>
+public static class AssistantModes
+{
+    /// <summary>Answers from the organisation's documents, with citations.</summary>
+    public const string Tutor = "tutor";
+
+    /// <summary>Scores a loan application with the credit-risk model and drafts a decision memo.</summary>
+    public const string LoanCopilot = "loan-copilot";
+
+    /// <summary>Summarises a clinical note into key findings and a plain-language version.</summary>
+    public const string NoteSummary = "note-summary";
+
+    public static IReadOnlyList<string> All { get; } = [Tutor, LoanCopilot, NoteSummary];
+}

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Text;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -19,6 +20,7 @@ namespace Portal.Inference.Assistant;
 /// </summary>
 public sealed partial class SemanticKernelEngine(
     KnowledgeService knowledge,
+    LoanCopilot copilot,
     ITextEmbedder tokens,
     IHttpClientFactory httpClients,
     IOptions<LlmOptions> options,
@@ -33,19 +35,57 @@ public sealed partial class SemanticKernelEngine(
     public async IAsyncEnumerable<AnswerEvent> AnswerAsync(AnswerContext context, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var o = options.Value;
-        var hits = await knowledge.SearchAsync(context.Question, 6, cancellationToken);
-        var relevant = LocalAssistantEngine.Relevant(hits, 5);
-        if (relevant.Count == 0)
+        var spec = context.Pack.Manifest.Assistant!;
+        var kernel = BuildKernel(o);
+        var arguments = new KernelArguments { ["organisation"] = context.Organisation, ["school"] = context.Organisation };
+        List<PassageHit> relevant = [];
+        string? immediate = null;
+        switch (spec.Mode)
         {
-            // Grounded by design: without material there is nothing to answer from, and no call is made.
-            yield return new AnswerDelta(LocalAssistantEngine.NotInMaterial);
+            case AssistantModes.Tutor:
+                relevant = LocalAssistantEngine.Relevant(await knowledge.SearchAsync(context.Question, 6, cancellationToken), 5);
+                // Grounded by design: without material there is nothing to answer from, and no call is made.
+                immediate = relevant.Count == 0 ? LocalAssistantEngine.NotInMaterial : null;
+                arguments["passages"] = string.Join("\n\n", relevant.Select((p, i) => $"[{i + 1}] {p.Document} — {p.Heading}\n{p.Text}"));
+                arguments["gradedWorkRule"] = context.RefuseGradedWork
+                    ? "The teacher does not allow you to do graded work (homework, assignments, exam or quiz answers) for the student: decline politely and explain the underlying ideas instead."
+                    : string.Empty;
+                break;
+            case AssistantModes.LoanCopilot:
+                var scoring = spec.UsesTemplate!;
+                var (row, missing) = copilot.Read(scoring, context.Question);
+                if (missing.Count > 0)
+                {
+                    immediate = LoanCopilot.Incomplete(missing, [], copilot.Manifest(scoring));
+                    break;
+                }
+
+                // The model is called as a Semantic Kernel function; the language model drafts the memo from its result.
+                kernel.Plugins.AddFromObject(new CreditRiskPlugin(copilot, scoring), "credit");
+                var review = await kernel.InvokeAsync<string>("credit", "score_application", new KernelArguments { ["application"] = JsonSerializer.Serialize(row) }, cancellationToken);
+                if (review is null || !review.Contains("\"probability\"", StringComparison.Ordinal))
+                {
+                    immediate = LoanCopilot.Incomplete([], (await copilot.ReviewAsync(scoring, row, cancellationToken)).Errors, copilot.Manifest(scoring));
+                    break;
+                }
+
+                arguments["application"] = JsonSerializer.Serialize(row);
+                arguments["review"] = review;
+                break;
+            default:
+                arguments["disclaimer"] = NoteSummarizer.Disclaimer;
+                break;
+        }
+
+        if (immediate is not null)
+        {
+            yield return new AnswerDelta(immediate);
             yield return new AnswerCitations([]);
-            yield return new AnswerCompleted(Name, new AssistantUsage(tokens.CountTokens(context.Question), tokens.CountTokens(LocalAssistantEngine.NotInMaterial)), Guid.Empty, 0, false);
+            yield return new AnswerCompleted(Name, new AssistantUsage(tokens.CountTokens(context.Question), tokens.CountTokens(immediate)), Guid.Empty, 0, false);
             yield break;
         }
 
-        var kernel = BuildKernel(o);
-        var system = await RenderPromptAsync(kernel, context, relevant, cancellationToken);
+        var system = await RenderPromptAsync(kernel, context, arguments, cancellationToken);
         var history = new ChatHistory(system);
         foreach (var turn in context.History.TakeLast(10))
         {
@@ -124,22 +164,14 @@ public sealed partial class SemanticKernelEngine(
         return builder.Build();
     }
 
-    /// <summary>Renders the pack's Semantic Kernel prompt template with the numbered passages and the organisation's rules.</summary>
-    private static async Task<string> RenderPromptAsync(Kernel kernel, AnswerContext context, List<PassageHit> passages, CancellationToken cancellationToken)
+    /// <summary>Renders the pack's Semantic Kernel prompt template with the mode's arguments.</summary>
+    private static async Task<string> RenderPromptAsync(Kernel kernel, AnswerContext context, KernelArguments arguments, CancellationToken cancellationToken)
     {
         var path = Path.Combine(context.Pack.Folder, context.Pack.Manifest.Assistant!.Prompt);
         var text = await File.ReadAllTextAsync(path, cancellationToken);
         // The rendered text becomes one system message and is never parsed as a chat prompt, so values need no encoding.
-        var template = new KernelPromptTemplateFactory().Create(new PromptTemplateConfig(text) { AllowDangerouslySetContent = true });
-        var numbered = string.Join("\n\n", passages.Select((p, i) => $"[{i + 1}] {p.Document} — {p.Heading}\n{p.Text}"));
-        return await template.RenderAsync(kernel, new KernelArguments
-        {
-            ["school"] = context.Organisation,
-            ["passages"] = numbered,
-            ["gradedWorkRule"] = context.RefuseGradedWork
-                ? "The teacher does not allow you to do graded work (homework, assignments, exam or quiz answers) for the student: decline politely and explain the underlying ideas instead."
-                : string.Empty,
-        }, cancellationToken);
+        var template = new KernelPromptTemplateFactory { AllowDangerouslySetContent = true }.Create(new PromptTemplateConfig(text) { AllowDangerouslySetContent = true });
+        return await template.RenderAsync(kernel, arguments, cancellationToken);
     }
 
     [GeneratedRegex(@"\[(\d{1,2})\]")]

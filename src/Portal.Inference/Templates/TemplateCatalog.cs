@@ -128,6 +128,16 @@ public sealed partial class TemplateCatalog : ITemplateCatalog, IDisposable
             throw new InvalidDataException("template.json: an assistant template needs an 'assistant' section.");
         }
 
+        if (m.Assistant is { } a && !Portal.Core.Assistant.AssistantModes.All.Contains(a.Mode))
+        {
+            throw new InvalidDataException($"template.json: assistant mode '{a.Mode}' is not one of {string.Join(", ", Portal.Core.Assistant.AssistantModes.All)}.");
+        }
+
+        if (m.Assistant is { Mode: Portal.Core.Assistant.AssistantModes.LoanCopilot, UsesTemplate: null or "" })
+        {
+            throw new InvalidDataException("template.json: the loan copilot needs 'usesTemplate' (the credit-risk template it calls).");
+        }
+
         if (TemplateKinds.IsTabular(m.Kind) && (m.Inputs is null || m.Inputs.Count == 0))
         {
             throw new InvalidDataException("template.json: a tabular template needs inputs.");

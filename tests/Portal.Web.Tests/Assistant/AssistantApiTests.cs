@@ -152,3 +152,92 @@ public sealed class AssistantApiTests(PortalWebFactory factory) : IClassFixture<
         Assert.Contains("\"error\"", refused.GetRawResponse()!.Content.ToString(), StringComparison.Ordinal);
     }
 }
+
+/// <summary>The loan copilot and the note summary with the built-in engine.</summary>
+public sealed class CopilotAndSummaryTests(PortalWebFactory factory) : IClassFixture<PortalWebFactory>
+{
+    /// <summary>The credit template's first sample row as <c>name: value</c> lines (the copilot's example).</summary>
+    internal static string SampleApplication()
+    {
+        var lines = File.ReadAllLines(Path.Combine(AppContext.BaseDirectory, "templates", "finance-credit-risk", "sample.csv"));
+        var header = lines[0].Split(',');
+        var first = lines[1].Split(',');
+        return string.Join("\n", header.Zip(first).Where(p => p.First != "credit_risk").Select(p => $"{p.First}: {p.Second}"));
+    }
+
+    private static async Task<JsonElement> JsonAsync(HttpResponseMessage response)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {text}");
+        return JsonDocument.Parse(text).RootElement;
+    }
+
+    [Fact]
+    public async Task The_copilot_scores_the_application_with_the_credit_model_and_composes_the_memo_from_score_and_explanation()
+    {
+        var bank = factory.CreateApiClient(PortalWebFactory.BankAdminKey);
+        var application = SampleApplication();
+        var memo = await JsonAsync(await bank.PostAsJsonAsync("/api/v1/assistants/finance-loan-copilot/ask", new { question = application }));
+
+        // The same probability as the model's own API for the same row.
+        var row = application.Split('\n').Select(l => l.Split(": ", 2)).ToDictionary(p => p[0], p => (object)p[1]);
+        var scored = await JsonAsync(await bank.PostAsJsonAsync("/api/v1/templates/finance-credit-risk/predict", new { rows = new[] { row } }));
+        var probability = scored.GetProperty("predictions")[0].GetProperty("probability").GetDouble();
+
+        var text = memo.GetProperty("answer").GetString()!;
+        Assert.Contains($"Estimated probability of bad credit: {probability.ToString("P1", System.Globalization.CultureInfo.InvariantCulture)}", text, StringComparison.Ordinal);
+        Assert.Contains("Suggested next step:", text, StringComparison.Ordinal);
+        Assert.Matches(@"- \w+ = \S+ \(typical: \S+\): [+-]\d+\.\d", text);
+        Assert.Contains("No generative model is configured", text, StringComparison.Ordinal);
+        Assert.Equal("local-retrieval", memo.GetProperty("engine").GetString());
+
+        await using var db = factory.Services.GetRequiredService<SystemDbContextFactory>().CreateDbContext();
+        var usage = await db.UsageRecords.Where(r => r.TemplateId == "finance-credit-risk" || r.TemplateId == "finance-loan-copilot").ToListAsync();
+        Assert.Contains(usage, u => u is { Metric: QuotaMetric.PredictionRows, TemplateId: "finance-credit-risk", Amount: 1 });
+        Assert.Contains(usage, u => u is { Metric: QuotaMetric.LlmTokens, TemplateId: "finance-loan-copilot" } && u.Amount > 0);
+    }
+
+    [Fact]
+    public async Task An_incomplete_application_is_answered_with_what_is_missing_and_nothing_is_scored()
+    {
+        var bank = factory.CreateApiClient(PortalWebFactory.BankAdminKey);
+        var memo = await JsonAsync(await bank.PostAsJsonAsync("/api/v1/assistants/finance-loan-copilot/ask", new { question = "duration_months: 12\ncredit amount = 3000" }));
+        var text = memo.GetProperty("answer").GetString()!;
+        Assert.Contains("Missing:", text, StringComparison.Ordinal);
+        Assert.Contains("- checking_account (one of:", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("- duration_months", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("- credit_amount", text, StringComparison.Ordinal);
+
+        var invalid = await JsonAsync(await bank.PostAsJsonAsync("/api/v1/assistants/finance-loan-copilot/ask", new { question = SampleApplication().Replace("duration_months: 12", "duration_months: 9999", StringComparison.Ordinal) }));
+        Assert.Contains("duration_months:", invalid.GetProperty("answer").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_note_summary_quotes_the_most_central_sentences_and_carries_the_disclaimer()
+    {
+        var note = "Patient is a 67-year-old man admitted with two days of worsening shortness of breath and ankle swelling. He has a history of hypertension and type 2 diabetes. "
+            + "Chest X-ray showed cardiomegaly and pulmonary congestion. BNP was markedly raised at 1,450 pg/mL. Echocardiogram showed an ejection fraction of 35 percent. "
+            + "He was started on intravenous furosemide and his breathing improved over 48 hours. The weather was sunny on the day of discharge. "
+            + "Plan: start bisoprolol, daily weights, fluid restriction and cardiology follow-up in two weeks.";
+        var member = factory.CreateApiClient(PortalWebFactory.HospitalMemberKey);
+        var summary = await JsonAsync(await member.PostAsJsonAsync("/api/v1/assistants/medical-note-summary/ask", new { question = note }));
+        var text = summary.GetProperty("answer").GetString()!;
+
+        Assert.StartsWith("Key findings", text, StringComparison.Ordinal);
+        var quoted = text.Split('\n').Where(l => l.StartsWith("- ", StringComparison.Ordinal)).Select(l => l[2..]).ToList();
+        Assert.InRange(quoted.Count, 2, 5);
+        Assert.All(quoted, q => Assert.Contains(q, note, StringComparison.Ordinal));
+        Assert.DoesNotContain(quoted, q => q.Contains("weather", StringComparison.Ordinal));
+        Assert.Contains("no generative model is configured", text, StringComparison.Ordinal);
+        Assert.Contains("not medical advice", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Students_use_the_course_assistant_only()
+    {
+        var student = factory.CreateApiClient(PortalWebFactory.StudentKey);
+        Assert.Equal(HttpStatusCode.Forbidden, (await student.PostAsJsonAsync("/api/v1/assistants/finance-loan-copilot/ask", new { question = "hello" })).StatusCode);
+        var listed = await JsonAsync(await student.GetAsync("/api/v1/assistants"));
+        Assert.Equal(["education-assistant"], listed.EnumerateArray().Select(a => a.GetProperty("id").GetString()));
+    }
+}

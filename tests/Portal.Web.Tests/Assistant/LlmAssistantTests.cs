@@ -168,4 +168,41 @@ public sealed class LlmAssistantTests(LlmFixture fixture) : IClassFixture<LlmFix
         Assert.Equal(208, chunks[^1]["usage"]!["total_tokens"]!.GetValue<int>());
         Assert.Equal("openai:fake-model", chunks.Single(c => c["portal"] is not null)["portal"]!["engine"]!.GetValue<string>());
     }
+
+    [Fact]
+    public async Task The_copilot_calls_the_credit_model_as_a_kernel_function_and_the_model_drafts_the_memo_from_its_result()
+    {
+        fixture.Llm.Reply = (_, _) => new FakeReply("Memo: medium risk, refer to an officer.", PromptTokens: 700, CompletionTokens: 30);
+        var bank = fixture.Portal.CreateApiClient(PortalWebFactory.BankAdminKey);
+        var response = await bank.PostAsJsonAsync("/api/v1/assistants/finance-loan-copilot/ask", new { question = CopilotAndSummaryTests.SampleApplication() });
+        var memo = await response.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("Memo: medium risk, refer to an officer.", memo.GetProperty("answer").GetString());
+        var system = fixture.Llm.Requests.Last()["messages"]![0]!["content"]!.GetValue<string>();
+        Assert.Contains("assistant to a credit officer at Harbour Bank", system, StringComparison.Ordinal);
+        Assert.Contains("\"probability\":", system, StringComparison.Ordinal);
+        Assert.Contains("\"raisingRisk\":", system, StringComparison.Ordinal);
+        Assert.Contains("\"duration_months\":\"12\"", system, StringComparison.Ordinal);
+
+        await using var db = fixture.Portal.Services.GetRequiredService<SystemDbContextFactory>().CreateDbContext();
+        var usage = await db.UsageRecords.Where(r => r.TemplateId == "finance-credit-risk" || r.TemplateId == "finance-loan-copilot").ToListAsync();
+        Assert.Contains(usage, u => u is { Metric: QuotaMetric.PredictionRows, Amount: 1 });
+        Assert.Contains(usage, u => u is { Metric: QuotaMetric.LlmTokens, Amount: 730 });
+    }
+
+    [Fact]
+    public async Task The_note_summary_sends_the_note_with_the_packs_instructions_and_disclaimer()
+    {
+        fixture.Llm.Reply = (_, _) => new FakeReply("Key findings: heart failure.\nFor the patient: your heart pumps weakly.");
+        var member = fixture.Portal.CreateApiClient(PortalWebFactory.HospitalMemberKey);
+        var note = "Patient admitted with shortness of breath. Echocardiogram showed an ejection fraction of 35 percent. Started on furosemide.";
+        var response = await member.PostAsJsonAsync("/api/v1/assistants/medical-note-summary/ask", new { question = note });
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var messages = fixture.Llm.Requests.Last()["messages"]!.AsArray();
+        Assert.Contains("This summary is not medical advice", messages[0]!["content"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains("St. Mary's Hospital", messages[0]!["content"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(note, messages[^1]!["content"]!.GetValue<string>());
+    }
 }

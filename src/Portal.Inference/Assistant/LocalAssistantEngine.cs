@@ -1,15 +1,16 @@
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.RegularExpressions;
+using Portal.Core.Assistant;
 
-namespace Portal.Core.Assistant;
+namespace Portal.Inference.Assistant;
 
 /// <summary>
 /// The built-in engine, which needs no model server: it retrieves the organisation's passages closest to the question
 /// (sentence embeddings), picks their sentences that best match it, and answers with those sentences quoted and cited.
 /// When nothing in the material is close enough it says so instead of guessing. It never invents text.
 /// </summary>
-public sealed partial class LocalAssistantEngine(KnowledgeService knowledge, ITextEmbedder embedder) : IAssistantEngine
+public sealed partial class LocalAssistantEngine(KnowledgeService knowledge, ITextEmbedder embedder, LoanCopilot copilot, NoteSummarizer summarizer) : IAssistantEngine
 {
     /// <summary>Below this similarity a passage is not considered to be about the question (measured: off-topic questions score under 0.2 on the course, on-topic ones above 0.5).</summary>
     public const double RelevanceThreshold = 0.35;
@@ -20,6 +21,23 @@ public sealed partial class LocalAssistantEngine(KnowledgeService knowledge, ITe
 
     public async IAsyncEnumerable<AnswerEvent> AnswerAsync(AnswerContext context, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        var spec = context.Pack.Manifest.Assistant!;
+        if (spec.Mode != AssistantModes.Tutor)
+        {
+            var composed = spec.Mode == AssistantModes.LoanCopilot
+                ? await CopilotAsync(spec.UsesTemplate!, context.Question, cancellationToken)
+                : await summarizer.SummariseAsync(context.Question, cancellationToken);
+            foreach (var piece in Pieces().Matches(composed).Select(m => m.Value))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                yield return new AnswerDelta(piece);
+            }
+
+            yield return new AnswerCitations([]);
+            yield return new AnswerCompleted(Name, new AssistantUsage(embedder.CountTokens(context.Question), embedder.CountTokens(composed)), Guid.Empty, 0, false);
+            yield break;
+        }
+
         var hits = await knowledge.SearchAsync(context.Question, 6, cancellationToken);
         var relevant = Relevant(hits, 3);
         var prompt = embedder.CountTokens(context.Question) + hits.Sum(h => embedder.CountTokens(h.Text));
@@ -69,6 +87,19 @@ public sealed partial class LocalAssistantEngine(KnowledgeService knowledge, ITe
 
         yield return new AnswerCitations(citations);
         yield return new AnswerCompleted(Name, new AssistantUsage(prompt, embedder.CountTokens(text.ToString())), Guid.Empty, 0, false);
+    }
+
+    /// <summary>The loan copilot without a generative model: the memo is composed from the model's score and explanation.</summary>
+    private async Task<string> CopilotAsync(string scoring, string message, CancellationToken cancellationToken)
+    {
+        var (row, missing) = copilot.Read(scoring, message);
+        if (missing.Count > 0)
+        {
+            return LoanCopilot.Incomplete(missing, [], copilot.Manifest(scoring));
+        }
+
+        var (review, errors) = await copilot.ReviewAsync(scoring, row, cancellationToken);
+        return review is null ? LoanCopilot.Incomplete([], errors, copilot.Manifest(scoring)) : LoanCopilot.Memo(review, scoring);
     }
 
     /// <summary>The hits worth answering from: above the threshold and close to the best one, at most <paramref name="max"/>.</summary>
