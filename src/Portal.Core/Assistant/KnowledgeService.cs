@@ -17,7 +17,7 @@ public sealed record KnowledgeDocumentSummary(Guid Id, string Title, string File
 public sealed class KnowledgeDocumentException(string message) : Exception(message);
 
 /// <summary>
-/// An organisation's knowledge for its assistants: documents are read (text, Markdown), split into passages, embedded
+/// An organisation's knowledge for its assistants: documents are read (text, Markdown, PDF, Word), split into passages, embedded
 /// once and stored with their vectors in the tenant; searches embed only the question. Adding, re-indexing and deleting
 /// is for tenant admins (teachers); searching is for everyone in the tenant. Stored text counts as <c>StorageBytes</c>.
 /// </summary>
@@ -32,12 +32,7 @@ public sealed class KnowledgeService(
     TimeProvider clock)
 {
     /// <summary>File types that can be added, by extension.</summary>
-    public static IReadOnlyDictionary<string, string> Formats { get; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
-    {
-        [".txt"] = "text",
-        [".md"] = "markdown",
-        [".markdown"] = "markdown",
-    };
+    public static IReadOnlyDictionary<string, string> Formats => DocumentText.Formats;
 
     public async Task<IReadOnlyList<KnowledgeDocumentSummary>> ListAsync(CancellationToken cancellationToken = default)
     {
@@ -59,7 +54,7 @@ public sealed class KnowledgeService(
             throw new KnowledgeDocumentException($"'{extension}' files cannot be added; use {string.Join(", ", Formats.Keys)}.");
         }
 
-        var text = await ReadTextAsync(content, uploads.Value.MaxBytes, cancellationToken);
+        var text = DocumentText.Read(format, await ReadBytesAsync(content, uploads.Value.MaxBytes, cancellationToken));
         var document = new KnowledgeDocument
         {
             TenantId = caller.TenantId,
@@ -199,7 +194,7 @@ public sealed class KnowledgeService(
         return vectors;
     }
 
-    private static async Task<string> ReadTextAsync(Stream content, long maxBytes, CancellationToken cancellationToken)
+    private static async Task<byte[]> ReadBytesAsync(Stream content, long maxBytes, CancellationToken cancellationToken)
     {
         using var buffer = new MemoryStream();
         var chunk = new byte[81920];
@@ -214,20 +209,7 @@ public sealed class KnowledgeService(
             buffer.Write(chunk, 0, read);
         }
 
-        var bytes = buffer.ToArray();
-        if (bytes.Length == 0)
-        {
-            throw new KnowledgeDocumentException("The document is empty.");
-        }
-
-        if (Array.IndexOf(bytes, (byte)0) >= 0 && !(bytes.Length > 1 && (bytes[0] == 0xFF || bytes[0] == 0xFE)))
-        {
-            throw new KnowledgeDocumentException("The document is not text (it contains binary data).");
-        }
-
-        using var reader = new StreamReader(new MemoryStream(bytes), new UTF8Encoding(false, throwOnInvalidBytes: false), detectEncodingFromByteOrderMarks: true);
-        var text = await reader.ReadToEndAsync(cancellationToken);
-        return string.IsNullOrWhiteSpace(text) ? throw new KnowledgeDocumentException("The document has no text.") : text;
+        return buffer.ToArray();
     }
 
     private static KnowledgeDocumentSummary Summary(KnowledgeDocument d) =>

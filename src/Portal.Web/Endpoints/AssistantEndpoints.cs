@@ -58,7 +58,7 @@ internal static class AssistantEndpoints
             .WithName("ListKnowledge").WithSummary("Your organisation's documents for its assistants");
         knowledge.MapPost("/", AddDocumentAsync).DisableAntiforgery()
             .RequireAuthorization(PortalPolicies.TenantAdmin)
-            .WithName("AddKnowledge").WithSummary("Add a document (multipart 'file': .txt or .md; optional 'title'); it is split, embedded and used at once (TenantAdmin)");
+            .WithName("AddKnowledge").WithSummary("Add a document (multipart 'file': .txt, .md, .pdf or .docx; optional 'title'); it is split, embedded and used at once (TenantAdmin)");
         knowledge.MapPost("/{id:guid}/reindex", async (Guid id, KnowledgeService service, CancellationToken ct) => TypedResults.Ok(await service.ReindexAsync(id, ct)))
             .RequireAuthorization(PortalPolicies.TenantAdmin)
             .WithName("ReindexKnowledge").WithSummary("Split and embed a document again (TenantAdmin)");
