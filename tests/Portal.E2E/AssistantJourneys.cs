@@ -70,4 +70,32 @@ public sealed class AssistantJourneys(PortalAppFixture app) : JourneyTest(app)
             await Assertions.Expect(answer.Locator("[data-testid=answer-text]")).ToContainTextAsync("12 June in room B4");
             await Assertions.Expect(answer.Locator("[data-testid=citation]").First).ToContainTextAsync(Path.GetFileNameWithoutExtension(file));
         });
+
+    [Fact]
+    public Task A_loan_officer_has_the_copilot_review_the_sample_application_and_a_doctor_summarises_a_note() =>
+        JourneyAsync(async () =>
+        {
+            await LogInAsync("member@bank.demo");
+            await Page.GotoAsync("/assistant");
+            await WaitInteractiveAsync();
+            await ByTestId("assistant-choice").ClickAsync();
+            await Page.GetByRole(AriaRole.Option, new() { Name = "Loan review copilot" }).ClickAsync();
+            await ByTestId("example-question").First.ClickAsync();
+            var memo = ByTestId("assistant-message").Last.Locator("[data-testid=answer-text]");
+            await Assertions.Expect(memo).ToContainTextAsync("Estimated probability of bad credit:");
+            await Assertions.Expect(memo).ToContainTextAsync("Suggested next step:");
+            await Assertions.Expect(memo).ToContainTextAsync("No generative model is configured");
+            await DocScreenshotAsync("assistant-loan-copilot");
+
+            await Context.ClearCookiesAsync();
+            await LogInAsync("member@hospital.demo");
+            await Page.GotoAsync("/assistant");
+            await WaitInteractiveAsync();
+            await ByTestId("assistant-choice").ClickAsync();
+            await Page.GetByRole(AriaRole.Option, new() { Name = "Clinical note summary" }).ClickAsync();
+            await ByTestId("example-question").First.ClickAsync();
+            var summary = ByTestId("assistant-message").Last.Locator("[data-testid=answer-text]");
+            await Assertions.Expect(summary).ToContainTextAsync("Key findings");
+            await Assertions.Expect(summary).ToContainTextAsync("not medical advice");
+        });
 }
