@@ -98,4 +98,34 @@ public sealed class AssistantJourneys(PortalAppFixture app) : JourneyTest(app)
             await Assertions.Expect(summary).ToContainTextAsync("Key findings");
             await Assertions.Expect(summary).ToContainTextAsync("not medical advice");
         });
+
+    [Fact]
+    public Task A_student_regenerates_an_answer_renames_the_conversation_and_deletes_it() =>
+        JourneyAsync(async () =>
+        {
+            await LogInAsync("student@school.demo");
+            await Page.GotoAsync("/assistant");
+            await WaitInteractiveAsync();
+            await Input("question").FillAsync("What is a list?");
+            await ByTestId("ask").ClickAsync();
+            await Assertions.Expect(ByTestId("assistant-message").Last.Locator("[data-testid=citation]").First).ToBeVisibleAsync();
+            var first = await ByTestId("assistant-message").Last.Locator("[data-testid=answer-text]").TextContentAsync() ?? string.Empty;
+
+            await ByTestId("regenerate").ClickAsync();
+            await Assertions.Expect(ByTestId("assistant-message")).ToHaveCountAsync(1);
+            await Assertions.Expect(ByTestId("assistant-message").Last.Locator("[data-testid=answer-text]")).ToHaveTextAsync(first);
+
+            var item = ByTestId("conversation-item").Filter(new() { HasText = "What is a list?" });
+            await item.Locator("[data-testid=conversation-menu] button").ClickAsync();
+            await ByTestId("conversation-rename").ClickAsync();
+            await Input("rename-input").FillAsync("Lists in Python");
+            await ByTestId("rename-save").ClickAsync();
+            await Assertions.Expect(ByTestId("conversations")).ToContainTextAsync("Lists in Python");
+
+            await ByTestId("conversation-item").Filter(new() { HasText = "Lists in Python" }).Locator("[data-testid=conversation-menu] button").ClickAsync();
+            await ByTestId("conversation-delete").ClickAsync();
+            await Page.Locator(".mud-dialog button", new() { HasText = "Delete" }).ClickAsync();
+            await Assertions.Expect(ByTestId("conversations")).Not.ToContainTextAsync("Lists in Python");
+            await Assertions.Expect(ByTestId("assistant-message")).ToHaveCountAsync(0);
+        });
 }

@@ -32,7 +32,7 @@ public sealed class TemplateApiTests(PortalWebFactory factory) : IClassFixture<P
     {
         var list = await JsonAsync(await factory.CreateApiClient(PortalWebFactory.HospitalMemberKey).GetAsync("/api/v1/templates"));
         Assert.Equal(
-            ["education-assistant", "education-student-performance", "finance-credit-risk", "medical-breast-cancer", "medical-diabetes-progression"],
+            ["education-assistant", "education-student-performance", "finance-credit-risk", "finance-loan-copilot", "medical-breast-cancer", "medical-diabetes-progression", "medical-note-summary"],
             list.EnumerateArray().Select(t => t.GetProperty("id").GetString()).Order(StringComparer.Ordinal));
         var credit = list.EnumerateArray().Single(t => t.GetProperty("id").GetString() == "finance-credit-risk");
         Assert.True(credit.GetProperty("validation").GetProperty("auc").GetDouble() >= 0.75);

@@ -205,4 +205,106 @@ public sealed class LlmAssistantTests(LlmFixture fixture) : IClassFixture<LlmFix
         Assert.Contains("St. Mary's Hospital", messages[0]!["content"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Equal(note, messages[^1]!["content"]!.GetValue<string>());
     }
+
+    [Fact]
+    public async Task Stopping_an_answer_keeps_what_arrived_and_charges_only_that()
+    {
+        fixture.Llm.Reply = (_, _) => new FakeReply("one two three four five six seven eight nine ten eleven twelve", ChunkDelay: TimeSpan.FromMilliseconds(150));
+        await using var scope = fixture.Portal.Services.CreateAsyncScope();
+        await using (var db = scope.ServiceProvider.GetRequiredService<SystemDbContextFactory>().CreateDbContext())
+        {
+            var student = await db.Users.SingleAsync(u => u.Email == "student@school.demo");
+            scope.ServiceProvider.GetRequiredService<Portal.Core.Tenancy.TenantContext>().Set(new Portal.Core.Tenancy.Caller(student.Id, student.TenantId, [Portal.Core.Accounts.PortalRoles.Student]));
+        }
+
+        var assistant = scope.ServiceProvider.GetRequiredService<Portal.Core.Assistant.AssistantService>();
+        using var stop = new CancellationTokenSource();
+        var received = new System.Text.StringBuilder();
+        Guid conversation = default;
+        var deltas = 0;
+        await foreach (var e in assistant.StreamAsync("education-assistant", "What is a tuple?", null, stop.Token))
+        {
+            if (e is Portal.Core.Assistant.AnswerStarted started)
+            {
+                conversation = started.ConversationId;
+            }
+            else if (e is Portal.Core.Assistant.AnswerDelta d)
+            {
+                received.Append(d.Text);
+                if (++deltas == 3)
+                {
+                    await stop.CancelAsync();
+                }
+            }
+        }
+
+        Assert.Equal("one two three ", received.ToString());
+        var stored = (await assistant.GetConversationAsync(conversation))!.Value.Messages.Last();
+        Assert.Equal(("assistant", "one two three ", true), (stored.Role, stored.Content, stored.Stopped));
+        var usage = (await LlmUsageAsync()).Last();
+        Assert.Equal(UsageOutcome.Cancelled, usage.Outcome);
+        Assert.Equal(stored.PromptTokens + stored.CompletionTokens, usage.Amount);
+        Assert.InRange(stored.CompletionTokens, 3, 6);
+    }
+
+    [Fact]
+    public async Task Over_the_token_quota_the_openai_door_answers_429_in_openais_shape()
+    {
+        await using (var db = fixture.Portal.Services.GetRequiredService<SystemDbContextFactory>().CreateDbContext())
+        {
+            var student = await db.Users.SingleAsync(u => u.Email == "member@hospital.demo");
+            db.QuotaLimits.Add(new QuotaLimit { TenantId = student.TenantId, Scope = QuotaScope.User, SubjectId = student.Id, Metric = QuotaMetric.LlmTokens, PeriodLimit = 10 });
+            await db.SaveChangesAsync();
+        }
+
+        var member = fixture.Portal.CreateApiClient(PortalWebFactory.HospitalMemberKey);
+        var response = await member.PostAsJsonAsync("/v1/chat/completions", new { model = "medical-note-summary", messages = new[] { new { role = "user", content = "Patient admitted with chest pain. ECG normal. Discharged." } } });
+        Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
+        var error = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error");
+        Assert.Equal("insufficient_quota", error.GetProperty("type").GetString());
+        Assert.Contains("LlmTokens", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.NotNull(response.Headers.RetryAfter);
+    }
+}
+
+/// <summary>The same engine with <c>Provider = AzureOpenAI</c>: Azure's path, api-version and api-key header.</summary>
+public sealed class AzureLlmFixture : IAsyncLifetime
+{
+    public FakeOpenAiServer Llm { get; private set; } = null!;
+
+    public PortalWebFactory Portal { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Llm = await FakeOpenAiServer.StartAsync();
+        Portal = new PortalWebFactory();
+        Portal.Settings["Portal:Llm:Provider"] = "AzureOpenAI";
+        Portal.Settings["Portal:Llm:Endpoint"] = Llm.BaseAddress.GetLeftPart(UriPartial.Authority);
+        Portal.Settings["Portal:Llm:ApiKey"] = "azure-key";
+        Portal.Settings["Portal:Llm:ChatModel"] = "tutor-deployment";
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Portal.DisposeAsync();
+        await Llm.DisposeAsync();
+    }
+}
+
+public sealed class AzureLlmTests(AzureLlmFixture fixture) : IClassFixture<AzureLlmFixture>
+{
+    [Fact]
+    public async Task Azure_openai_is_called_on_the_deployments_path_with_its_key()
+    {
+        fixture.Llm.Reply = (_, _) => new FakeReply("From Azure [1].");
+        var response = await fixture.Portal.CreateApiClient(PortalWebFactory.StudentKey)
+            .PostAsJsonAsync("/api/v1/assistants/education-assistant/ask", new { question = "What is a tuple?" });
+        var answer = await response.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(("From Azure [1].", "azure-openai:tutor-deployment"), (answer.GetProperty("answer").GetString(), answer.GetProperty("engine").GetString()));
+        var request = fixture.Llm.Requests.Last();
+        Assert.Equal("/openai/deployments/tutor-deployment/chat/completions", request["_path"]!.GetValue<string>());
+        Assert.Equal("api-key azure-key", request["_auth"]!.GetValue<string>());
+    }
 }
