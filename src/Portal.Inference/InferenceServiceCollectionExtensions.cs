@@ -18,7 +18,12 @@ public static class InferenceServiceCollectionExtensions
         services.AddSingleton<ITemplateCatalog>(sp => sp.GetRequiredService<TemplateCatalog>());
         services.AddScoped<TabularPredictionService>();
         services.AddSingleton<MiniLmEmbedder>();
-        services.AddSingleton<Portal.Core.Assistant.ITextEmbedder>(sp => sp.GetRequiredService<MiniLmEmbedder>());
+        services.AddSingleton<RemoteEmbedder>();
+        services.AddSingleton<ITextEmbedder>(sp =>
+            sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<LlmOptions>>().Value is { Provider: not LlmProvider.Local, EmbeddingModel: { Length: > 0 } }
+                ? sp.GetRequiredService<RemoteEmbedder>()
+                : sp.GetRequiredService<MiniLmEmbedder>());
+        services.AddHostedService<KnowledgeReindexer>();
         AddLanguageModel(services);
         services.AddSingleton<Runs.RunProcessor>();
         services.AddHostedService<Runs.RunWorker>();

@@ -28,6 +28,12 @@ public sealed class LlmOptions
     /// <summary>The chat model (OpenAI-compatible) or deployment (Azure).</summary>
     public string? ChatModel { get; set; }
 
+    /// <summary>
+    /// An embedding model on the same server for retrieval (e.g. <c>text-embedding-3-small</c>, <c>nomic-embed-text</c>);
+    /// empty: the bundled all-MiniLM-L6-v2. Documents indexed with another model are indexed again at start-up.
+    /// </summary>
+    public string? EmbeddingModel { get; set; }
+
     /// <summary>How long one answer may take, from the request to its last token.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(90);
 
@@ -48,7 +54,9 @@ internal sealed class LlmOptionsValidator : IValidateOptions<LlmOptions>
     {
         if (o.Provider == LlmProvider.Local)
         {
-            return ValidateOptionsResult.Success;
+            return string.IsNullOrEmpty(o.EmbeddingModel)
+                ? ValidateOptionsResult.Success
+                : ValidateOptionsResult.Fail($"{LlmOptions.Section}:EmbeddingModel needs a model server: set Provider to OpenAI or AzureOpenAI, or leave EmbeddingModel empty.");
         }
 
         var problems = new List<string>();

@@ -161,7 +161,15 @@ public sealed partial class PortalSeeder(
             }
         }
 
-        await SeedCourseAsync(db, tenantByDomain["school.demo"], cancellationToken);
+        try
+        {
+            await SeedCourseAsync(db, tenantByDomain["school.demo"], cancellationToken);
+        }
+        catch (Assistant.LlmUnavailableException e)
+        {
+            // A model server that is down must not keep the portal from starting; the course is seeded at the next start.
+            LogCourseSkipped(logger, e.Message);
+        }
     }
 
     /// <summary>
@@ -210,6 +218,9 @@ public sealed partial class PortalSeeder(
     public static IEnumerable<string> CourseChapters() => Directory.Exists(CourseFolder)
         ? Directory.GetFiles(CourseFolder, "chapter-*.md").Order(StringComparer.Ordinal)
         : [];
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The school's course material was not seeded: {Reason}")]
+    private static partial void LogCourseSkipped(ILogger logger, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Seeded demo account {Email} ({Role})")]
     private static partial void LogSeeded(ILogger logger, string email, string role);

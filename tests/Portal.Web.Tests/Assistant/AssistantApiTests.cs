@@ -91,6 +91,10 @@ public sealed class AssistantApiTests(PortalWebFactory factory) : IClassFixture<
         var hospital = await JsonAsync(await factory.CreateApiClient(PortalWebFactory.HospitalMemberKey).GetAsync("/api/v1/knowledge"));
         Assert.Equal(0, hospital.GetArrayLength());
 
+        var reindexed = await JsonAsync(await teacher.PostAsync($"/api/v1/knowledge/{added.GetProperty("id").GetGuid()}/reindex", null));
+        Assert.Equal(1, reindexed.GetProperty("passages").GetInt32());
+        Assert.Contains("12 June in room B4", (await JsonAsync(await AskAsync(student, "When and where is the final exam?"))).GetProperty("answer").GetString(), StringComparison.Ordinal);
+
         Assert.Equal(HttpStatusCode.NoContent, (await teacher.DeleteAsync($"/api/v1/knowledge/{added.GetProperty("id").GetGuid()}")).StatusCode);
         var after = await JsonAsync(await AskAsync(student, "When and where is the final exam?"));
         Assert.DoesNotContain("room B4", after.GetProperty("answer").GetString(), StringComparison.Ordinal);

@@ -46,6 +46,7 @@ public sealed class FakeOpenAiServer : IAsyncDisposable
         app.MapPost("/v1/chat/completions", server.HandleAsync);
         // Azure OpenAI's path for the same operation (deployment in the path, api-version in the query, key in api-key).
         app.MapPost("/openai/deployments/{deployment}/chat/completions", server.HandleAsync);
+        app.MapPost("/v1/embeddings", server.EmbedAsync);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         server.BaseAddress = new Uri(address.TrimEnd('/') + "/v1");
@@ -127,6 +128,49 @@ public sealed class FakeOpenAiServer : IAsyncDisposable
             await context.Response.WriteAsync("data: " + chunk.ToJsonString() + "\n\n");
             await context.Response.Body.FlushAsync();
         }
+    }
+
+    /// <summary>Texts embedded so far, and by which model.</summary>
+    public ConcurrentQueue<(string Model, int Inputs)> Embeddings { get; } = new();
+
+    /// <summary>
+    /// Deterministic embeddings: a bag of lower-case words hashed into 256 dimensions. Texts sharing words are close,
+    /// which is enough for retrieval to find the document a question is about.
+    /// </summary>
+    private async Task EmbedAsync(HttpContext context)
+    {
+        var body = (await JsonNode.ParseAsync(context.Request.Body))!;
+        var inputs = body["input"] is JsonArray array ? array.Select(i => i!.GetValue<string>()).ToList() : [body["input"]!.GetValue<string>()];
+        var model = body["model"]!.GetValue<string>();
+        Embeddings.Enqueue((model, inputs.Count));
+        var data = new JsonArray();
+        for (var i = 0; i < inputs.Count; i++)
+        {
+            var vector = new float[256];
+            foreach (System.Text.RegularExpressions.Match w in System.Text.RegularExpressions.Regex.Matches(inputs[i].ToLowerInvariant(), "[a-z0-9]{3,}"))
+            {
+                vector[(int)(Fnv(w.Value) % 256)] += 1;
+            }
+
+            data.Add(new JsonObject { ["object"] = "embedding", ["index"] = i, ["embedding"] = new JsonArray([.. vector.Select(v => (JsonNode)v)]) });
+        }
+
+        await context.Response.WriteAsJsonAsync(new JsonObject
+        {
+            ["object"] = "list", ["data"] = data, ["model"] = model,
+            ["usage"] = new JsonObject { ["prompt_tokens"] = inputs.Count * 10, ["total_tokens"] = inputs.Count * 10 },
+        });
+    }
+
+    private static uint Fnv(string word)
+    {
+        var hash = 2166136261u;
+        foreach (var c in word)
+        {
+            hash = (hash ^ c) * 16777619u;
+        }
+
+        return hash;
     }
 
     public async ValueTask DisposeAsync()

@@ -308,3 +308,85 @@ public sealed class AzureLlmTests(AzureLlmFixture fixture) : IClassFixture<Azure
         Assert.Equal("api-key azure-key", request["_auth"]!.GetValue<string>());
     }
 }
+
+/// <summary>Retrieval with the model server's embedding model instead of the bundled one.</summary>
+public sealed class RemoteEmbeddingFixture : IAsyncLifetime
+{
+    public FakeOpenAiServer Llm { get; private set; } = null!;
+
+    public PortalWebFactory Portal { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Llm = await FakeOpenAiServer.StartAsync();
+        Portal = new PortalWebFactory();
+        Portal.Settings["Portal:Llm:Provider"] = "OpenAI";
+        Portal.Settings["Portal:Llm:Endpoint"] = Llm.BaseAddress.ToString();
+        Portal.Settings["Portal:Llm:ChatModel"] = "fake-model";
+        Portal.Settings["Portal:Llm:EmbeddingModel"] = "fake-embed";
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Portal.DisposeAsync();
+        await Llm.DisposeAsync();
+    }
+}
+
+public sealed class RemoteEmbeddingTests(RemoteEmbeddingFixture fixture) : IClassFixture<RemoteEmbeddingFixture>
+{
+    [Fact]
+    public async Task Documents_and_questions_are_embedded_by_the_servers_model_and_retrieval_finds_the_document()
+    {
+        fixture.Llm.Reply = (_, _) => new FakeReply("It is on 12 June in room B4 [1].");
+        var teacher = fixture.Portal.CreateApiClient(PortalWebFactory.SchoolAdminKey);
+        using var form = new MultipartFormDataContent
+        {
+            { new ByteArrayContent("# Exam information\n\nThe final Python exam takes place on 12 June in room B4 and lasts ninety minutes.\n"u8.ToArray()), "file", "exam.md" },
+        };
+        Assert.Equal(HttpStatusCode.Created, (await teacher.PostAsync("/api/v1/knowledge", form)).StatusCode);
+
+        var response = await fixture.Portal.CreateApiClient(PortalWebFactory.StudentKey)
+            .PostAsJsonAsync("/api/v1/assistants/education-assistant/ask", new { question = "When is the final Python exam and in which room?" });
+        var answer = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("exam", answer.GetProperty("citations")[0].GetProperty("document").GetString());
+        Assert.Contains("room B4", fixture.Llm.Requests.Last()["messages"]![0]!["content"]!.GetValue<string>(), StringComparison.Ordinal);
+
+        // The seeded course (382 passages) and the new document were embedded by the server, in batches of at most 64.
+        Assert.All(fixture.Llm.Embeddings, e => Assert.Equal("fake-embed", e.Model));
+        Assert.All(fixture.Llm.Embeddings, e => Assert.InRange(e.Inputs, 1, 64));
+        Assert.True(fixture.Llm.Embeddings.Sum(e => e.Inputs) >= 382 + 1 + 1);
+        await using var db = fixture.Portal.Services.GetRequiredService<SystemDbContextFactory>().CreateDbContext();
+        Assert.All(await db.KnowledgeDocuments.Select(d => d.EmbeddingModel).ToListAsync(), m => Assert.Equal("openai:fake-embed", m));
+    }
+
+    [Fact]
+    public async Task A_document_indexed_with_another_model_is_indexed_again_in_the_background()
+    {
+        var services = fixture.Portal.Services;
+        Guid id;
+        await using (var db = services.GetRequiredService<SystemDbContextFactory>().CreateDbContext())
+        {
+            var school = await db.Tenants.SingleAsync(t => t.Slug == "school");
+            var doc = new Portal.Core.Assistant.KnowledgeDocument
+            {
+                TenantId = school.Id, Title = "Old notes", FileName = "old.md", Format = "markdown", Text = "# Old notes\n\nThe computer room closes at five o'clock on Fridays.",
+                UploadedBy = "seed", EmbeddingModel = "all-MiniLM-L6-v2/mean", PassageCount = 1,
+            };
+            db.KnowledgeDocuments.Add(doc);
+            db.KnowledgePassages.Add(new Portal.Core.Assistant.KnowledgePassage { TenantId = school.Id, DocumentId = doc.Id, Heading = "Old notes", Text = "stale", Embedding = new byte[384 * 4] });
+            await db.SaveChangesAsync();
+            id = doc.Id;
+        }
+
+        var reindexer = ActivatorUtilities.CreateInstance<Portal.Inference.Assistant.KnowledgeReindexer>(services);
+        await reindexer.StartAsync(CancellationToken.None);
+        await reindexer.ExecuteTask!;
+
+        await using var check = services.GetRequiredService<SystemDbContextFactory>().CreateDbContext();
+        Assert.Equal("openai:fake-embed", (await check.KnowledgeDocuments.SingleAsync(d => d.Id == id)).EmbeddingModel);
+        var passage = await check.KnowledgePassages.SingleAsync(p => p.DocumentId == id);
+        Assert.Equal("The computer room closes at five o'clock on Fridays.", passage.Text);
+    }
+}
