@@ -40,6 +40,20 @@ public sealed class PortalWebFactory : WebApplicationFactory<Program>
         }
     }
 
+    /// <summary>Signs <paramref name="email"/> in through the real login form (antiforgery token included) with the demo password.</summary>
+    public static async Task<HttpResponseMessage> LogInAsync(HttpClient browser, string email)
+    {
+        var page = await browser.GetStringAsync("/Account/Login");
+        var token = System.Text.RegularExpressions.Regex.Match(page, "name=\"__RequestVerificationToken\" value=\"([^\"]+)\"").Groups[1].Value;
+        return await browser.PostAsync("/Account/Login", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["_handler"] = "login",
+            ["__RequestVerificationToken"] = token,
+            ["Input.Email"] = email,
+            ["Input.Password"] = Password,
+        }));
+    }
+
     public HttpClient CreateApiClient(string? key)
     {
         var client = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });

@@ -105,22 +105,31 @@ public sealed class KnowledgeService(
         var caller = RequireAdmin();
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var document = await db.KnowledgeDocuments.SingleOrDefaultAsync(d => d.Id == id, cancellationToken) ?? throw new KeyNotFoundException("There is no such document.");
-        var passages = PassageSplitter.Split(document.Text);
-        var vectors = await EmbedAsync(passages, null, cancellationToken);
-        await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
-        await db.KnowledgePassages.Where(p => p.DocumentId == id).ExecuteDeleteAsync(cancellationToken);
-        db.KnowledgePassages.AddRange(passages.Select((p, i) => new KnowledgePassage
-        {
-            DocumentId = id, Ordinal = i, Heading = p.Heading, Text = p.Text, Embedding = Vectors.ToBytes(vectors[i]),
-        }));
-        document.PassageCount = passages.Count;
-        document.EmbeddingModel = embedder.ModelId;
-        document.IndexedAt = clock.GetUtcNow();
-        await db.SaveChangesAsync(cancellationToken);
-        await tx.CommitAsync(cancellationToken);
+        await ReplacePassagesAsync(db, document, embedder, clock.GetUtcNow(), cancellationToken);
         index.Invalidate(caller.TenantId);
         await audit.WriteAsync(caller.TenantId, "knowledge.reindexed", document.Title, after: $"{document.PassageCount} passages", cancellationToken: cancellationToken);
         return Summary(document);
+    }
+
+    /// <summary>
+    /// Splits a document's stored text again, embeds it with <paramref name="with"/> and replaces its passages in one
+    /// transaction (re-indexing on request, and after a change of embedding model).
+    /// </summary>
+    public static async Task ReplacePassagesAsync(PortalDbContext db, KnowledgeDocument document, ITextEmbedder with, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var passages = PassageSplitter.Split(document.Text);
+        var vectors = await with.EmbedAsync([.. passages.Select(p => p.ForEmbedding)], cancellationToken);
+        await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+        await db.KnowledgePassages.Where(p => p.DocumentId == document.Id).ExecuteDeleteAsync(cancellationToken);
+        db.KnowledgePassages.AddRange(passages.Select((p, i) => new KnowledgePassage
+        {
+            TenantId = document.TenantId, DocumentId = document.Id, Ordinal = i, Heading = p.Heading, Text = p.Text, Embedding = Vectors.ToBytes(vectors[i]),
+        }));
+        document.PassageCount = passages.Count;
+        document.EmbeddingModel = with.ModelId;
+        document.IndexedAt = now;
+        await db.SaveChangesAsync(cancellationToken);
+        await tx.CommitAsync(cancellationToken);
     }
 
     /// <summary>Deletes a document and its passages (TenantAdmin) and frees its storage.</summary>

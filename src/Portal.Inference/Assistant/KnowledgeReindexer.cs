@@ -10,7 +10,7 @@ namespace Portal.Inference.Assistant;
 /// After a change of embedding model, indexes again, in the background, every document whose passages were embedded
 /// with another model (until then such a document is not found by searches, never mixed with vectors of the new model).
 /// </summary>
-public sealed partial class KnowledgeReindexer(SystemDbContextFactory systemDb, ITextEmbedder embedder, KnowledgeIndex index, ILogger<KnowledgeReindexer> logger) : BackgroundService
+public sealed partial class KnowledgeReindexer(SystemDbContextFactory systemDb, ITextEmbedder embedder, KnowledgeIndex index, TimeProvider clock, ILogger<KnowledgeReindexer> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -22,21 +22,9 @@ public sealed partial class KnowledgeReindexer(SystemDbContextFactory systemDb, 
             foreach (var id in stale)
             {
                 var document = await db.KnowledgeDocuments.SingleAsync(d => d.Id == id, stoppingToken);
-                var passages = PassageSplitter.Split(document.Text);
-                var vectors = await embedder.EmbedAsync([.. passages.Select(p => p.ForEmbedding)], stoppingToken);
-                await using var tx = await db.Database.BeginTransactionAsync(stoppingToken);
-                await db.KnowledgePassages.Where(p => p.DocumentId == id).ExecuteDeleteAsync(stoppingToken);
-                db.KnowledgePassages.AddRange(passages.Select((p, i) => new KnowledgePassage
-                {
-                    TenantId = document.TenantId, DocumentId = id, Ordinal = i, Heading = p.Heading, Text = p.Text, Embedding = Vectors.ToBytes(vectors[i]),
-                }));
-                document.PassageCount = passages.Count;
-                document.EmbeddingModel = embedder.ModelId;
-                document.IndexedAt = DateTimeOffset.UtcNow;
-                await db.SaveChangesAsync(stoppingToken);
-                await tx.CommitAsync(stoppingToken);
+                await KnowledgeService.ReplacePassagesAsync(db, document, embedder, clock.GetUtcNow(), stoppingToken);
                 index.Invalidate(document.TenantId);
-                LogReindexed(logger, document.Title, passages.Count, embedder.ModelId);
+                LogReindexed(logger, document.Title, document.PassageCount, embedder.ModelId);
             }
         }
         catch (Exception e) when (e is not OperationCanceledException)

@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 namespace Portal.Web.Tests.Admin;
 
 /// <summary>Administration pages and the audit download are refused to the wrong roles in the browser (sent to "access denied").</summary>
-public sealed partial class AdminPageAccessTests(PortalWebFactory factory) : IClassFixture<PortalWebFactory>
+public sealed class AdminPageAccessTests(PortalWebFactory factory) : IClassFixture<PortalWebFactory>
 {
     private static readonly string[] OrganisationPages = ["/admin/members", "/admin/api-keys", "/admin/templates", "/admin/audit", "/usage/organisation"];
     private static readonly string[] PlatformPages = ["/admin/tenants", "/admin/plans", "/usage/platform"];
@@ -18,7 +18,7 @@ public sealed partial class AdminPageAccessTests(PortalWebFactory factory) : ICl
     public async Task Each_role_reaches_exactly_its_administration_pages(string email, bool organisationRefused, bool platformRefused)
     {
         var browser = factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
-        Assert.Equal(HttpStatusCode.Redirect, (await LogInAsync(browser, email)).StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, (await PortalWebFactory.LogInAsync(browser, email)).StatusCode);
         foreach (var (page, refused) in OrganisationPages.Select(p => (p, organisationRefused)).Concat(PlatformPages.Select(p => (p, platformRefused))))
         {
             var response = await browser.GetAsync(page);
@@ -37,19 +37,4 @@ public sealed partial class AdminPageAccessTests(PortalWebFactory factory) : ICl
         Assert.Equal(organisationRefused ? HttpStatusCode.Redirect : HttpStatusCode.OK, export.StatusCode);
     }
 
-    private static async Task<HttpResponseMessage> LogInAsync(HttpClient browser, string email)
-    {
-        var page = await browser.GetStringAsync("/Account/Login");
-        var token = AntiforgeryToken().Match(page).Groups[1].Value;
-        return await browser.PostAsync("/Account/Login", new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["_handler"] = "login",
-            ["__RequestVerificationToken"] = token,
-            ["Input.Email"] = email,
-            ["Input.Password"] = PortalWebFactory.Password,
-        }));
-    }
-
-    [GeneratedRegex("name=\"__RequestVerificationToken\" value=\"([^\"]+)\"")]
-    private static partial Regex AntiforgeryToken();
 }

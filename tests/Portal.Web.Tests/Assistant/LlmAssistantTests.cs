@@ -10,24 +10,24 @@ using Portal.Core.Usage;
 
 namespace Portal.Web.Tests.Assistant;
 
-/// <summary>The portal with <c>Portal:Llm:Provider = OpenAI</c>, pointed at <see cref="FakeOpenAiServer"/>.</summary>
-public sealed class LlmFixture : IAsyncLifetime
+/// <summary>A portal pointed at its own <see cref="FakeOpenAiServer"/>, configured by <see cref="Settings"/>.</summary>
+public abstract class FakeLlmFixture : IAsyncLifetime
 {
     public FakeOpenAiServer Llm { get; private set; } = null!;
 
     public PortalWebFactory Portal { get; private set; } = null!;
 
+    /// <summary>The <c>Portal:Llm</c> settings for a server at <paramref name="server"/>.</summary>
+    protected abstract IReadOnlyDictionary<string, string> Settings(Uri server);
+
     public async Task InitializeAsync()
     {
         Llm = await FakeOpenAiServer.StartAsync();
         Portal = new PortalWebFactory();
-        Portal.Settings["Portal:Llm:Provider"] = "OpenAI";
-        Portal.Settings["Portal:Llm:Endpoint"] = Llm.BaseAddress.ToString();
-        Portal.Settings["Portal:Llm:ApiKey"] = "sk-fake";
-        Portal.Settings["Portal:Llm:ChatModel"] = "fake-model";
-        Portal.Settings["Portal:Llm:RetryDelay"] = "00:00:00.050";
-        Portal.Settings["Portal:Llm:MaxRetries"] = "2";
-        Portal.Settings["Portal:Llm:Timeout"] = "00:00:03";
+        foreach (var (key, value) in Settings(Llm.BaseAddress))
+        {
+            Portal.Settings["Portal:Llm:" + key] = value;
+        }
     }
 
     public async Task DisposeAsync()
@@ -35,6 +35,16 @@ public sealed class LlmFixture : IAsyncLifetime
         await Portal.DisposeAsync();
         await Llm.DisposeAsync();
     }
+}
+
+/// <summary>The portal with <c>Portal:Llm:Provider = OpenAI</c>, short retries and a 3-s time limit.</summary>
+public sealed class LlmFixture : FakeLlmFixture
+{
+    protected override IReadOnlyDictionary<string, string> Settings(Uri server) => new Dictionary<string, string>
+    {
+        ["Provider"] = "OpenAI", ["Endpoint"] = server.ToString(), ["ApiKey"] = "sk-fake", ["ChatModel"] = "fake-model",
+        ["RetryDelay"] = "00:00:00.050", ["MaxRetries"] = "2", ["Timeout"] = "00:00:03",
+    };
 }
 
 /// <summary>The Semantic Kernel path end to end against a real wire protocol: prompts, streaming, usage, retries, failures.</summary>
@@ -268,27 +278,12 @@ public sealed class LlmAssistantTests(LlmFixture fixture) : IClassFixture<LlmFix
 }
 
 /// <summary>The same engine with <c>Provider = AzureOpenAI</c>: Azure's path, api-version and api-key header.</summary>
-public sealed class AzureLlmFixture : IAsyncLifetime
+public sealed class AzureLlmFixture : FakeLlmFixture
 {
-    public FakeOpenAiServer Llm { get; private set; } = null!;
-
-    public PortalWebFactory Portal { get; private set; } = null!;
-
-    public async Task InitializeAsync()
+    protected override IReadOnlyDictionary<string, string> Settings(Uri server) => new Dictionary<string, string>
     {
-        Llm = await FakeOpenAiServer.StartAsync();
-        Portal = new PortalWebFactory();
-        Portal.Settings["Portal:Llm:Provider"] = "AzureOpenAI";
-        Portal.Settings["Portal:Llm:Endpoint"] = Llm.BaseAddress.GetLeftPart(UriPartial.Authority);
-        Portal.Settings["Portal:Llm:ApiKey"] = "azure-key";
-        Portal.Settings["Portal:Llm:ChatModel"] = "tutor-deployment";
-    }
-
-    public async Task DisposeAsync()
-    {
-        await Portal.DisposeAsync();
-        await Llm.DisposeAsync();
-    }
+        ["Provider"] = "AzureOpenAI", ["Endpoint"] = server.GetLeftPart(UriPartial.Authority), ["ApiKey"] = "azure-key", ["ChatModel"] = "tutor-deployment",
+    };
 }
 
 public sealed class AzureLlmTests(AzureLlmFixture fixture) : IClassFixture<AzureLlmFixture>
@@ -310,27 +305,12 @@ public sealed class AzureLlmTests(AzureLlmFixture fixture) : IClassFixture<Azure
 }
 
 /// <summary>Retrieval with the model server's embedding model instead of the bundled one.</summary>
-public sealed class RemoteEmbeddingFixture : IAsyncLifetime
+public sealed class RemoteEmbeddingFixture : FakeLlmFixture
 {
-    public FakeOpenAiServer Llm { get; private set; } = null!;
-
-    public PortalWebFactory Portal { get; private set; } = null!;
-
-    public async Task InitializeAsync()
+    protected override IReadOnlyDictionary<string, string> Settings(Uri server) => new Dictionary<string, string>
     {
-        Llm = await FakeOpenAiServer.StartAsync();
-        Portal = new PortalWebFactory();
-        Portal.Settings["Portal:Llm:Provider"] = "OpenAI";
-        Portal.Settings["Portal:Llm:Endpoint"] = Llm.BaseAddress.ToString();
-        Portal.Settings["Portal:Llm:ChatModel"] = "fake-model";
-        Portal.Settings["Portal:Llm:EmbeddingModel"] = "fake-embed";
-    }
-
-    public async Task DisposeAsync()
-    {
-        await Portal.DisposeAsync();
-        await Llm.DisposeAsync();
-    }
+        ["Provider"] = "OpenAI", ["Endpoint"] = server.ToString(), ["ChatModel"] = "fake-model", ["EmbeddingModel"] = "fake-embed",
+    };
 }
 
 public sealed class RemoteEmbeddingTests(RemoteEmbeddingFixture fixture) : IClassFixture<RemoteEmbeddingFixture>

@@ -10,7 +10,7 @@ using Portal.Core.Data;
 namespace Portal.Web.Tests.Tenancy;
 
 /// <summary>Platform admins rename, deactivate and reactivate tenants; a deactivated tenant's keys and sessions are refused, nothing is deleted.</summary>
-public sealed partial class TenantLifecycleTests(PortalWebFactory factory) : IClassFixture<PortalWebFactory>
+public sealed class TenantLifecycleTests(PortalWebFactory factory) : IClassFixture<PortalWebFactory>
 {
     private async Task<Guid> TenantIdAsync(string slug)
     {
@@ -56,7 +56,7 @@ public sealed partial class TenantLifecycleTests(PortalWebFactory factory) : ICl
     public async Task A_deactivated_tenants_browser_session_ends_at_its_next_request_and_signing_in_again_says_why()
     {
         var browser = factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
-        Assert.Equal(HttpStatusCode.Redirect, (await LogInAsync(browser, "member@school.demo")).StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, (await PortalWebFactory.LogInAsync(browser, "member@school.demo")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync("/usage")).StatusCode);
 
         var schoolId = await TenantIdAsync("school");
@@ -68,7 +68,7 @@ public sealed partial class TenantLifecycleTests(PortalWebFactory factory) : ICl
             Assert.Equal(HttpStatusCode.Redirect, next.StatusCode);
             Assert.StartsWith("/Account/Login", next.Headers.Location!.PathAndQuery, StringComparison.Ordinal);
 
-            var again = await LogInAsync(browser, "member@school.demo");
+            var again = await PortalWebFactory.LogInAsync(browser, "member@school.demo");
             Assert.Equal(HttpStatusCode.OK, again.StatusCode);
             Assert.Contains("Your organisation has been deactivated", await again.Content.ReadAsStringAsync(), StringComparison.Ordinal);
             Assert.Contains("signin.refused-deactivated", await AuditActionsAsync(schoolId));
@@ -79,19 +79,4 @@ public sealed partial class TenantLifecycleTests(PortalWebFactory factory) : ICl
         }
     }
 
-    private static async Task<HttpResponseMessage> LogInAsync(HttpClient browser, string email)
-    {
-        var page = await browser.GetStringAsync("/Account/Login");
-        var token = AntiforgeryToken().Match(page).Groups[1].Value;
-        return await browser.PostAsync("/Account/Login", new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["_handler"] = "login",
-            ["__RequestVerificationToken"] = token,
-            ["Input.Email"] = email,
-            ["Input.Password"] = PortalWebFactory.Password,
-        }));
-    }
-
-    [GeneratedRegex("name=\"__RequestVerificationToken\" value=\"([^\"]+)\"")]
-    private static partial Regex AntiforgeryToken();
 }
