@@ -65,8 +65,9 @@ public sealed class KnowledgeIndex
                               join d in db.KnowledgeDocuments.AsNoTracking() on p.DocumentId equals d.Id
                               where ids.Contains(p.Id)
                               select new { p.Id, p.DocumentId, d.Title, p.Heading, p.Text, d.Attribution }).ToListAsync(cancellationToken);
+        // A passage deleted since the snapshot was taken is simply not returned.
         return [.. best.OrderByDescending(b => b.Score)
-            .Select(b => passages.Single(p => p.Id == b.Id) is var p ? new PassageHit(p.Id, p.DocumentId, p.Title, p.Heading, p.Text, Math.Round(b.Score, 4), p.Attribution) : null!)];
+            .Join(passages, b => b.Id, p => p.Id, (b, p) => new PassageHit(p.Id, p.DocumentId, p.Title, p.Heading, p.Text, Math.Round(b.Score, 4), p.Attribution))];
     }
 
     public void Invalidate(Guid tenantId) => _byTenant.TryRemove(tenantId, out _);

@@ -42,12 +42,14 @@ internal static class OpenAiEndpoints
             throw new BadHttpRequestException($"The body is not JSON: {e.Message}");
         }
 
-        var model = body?["model"]?.GetValue<string>() ?? throw new BadHttpRequestException("'model' is required: one of GET /v1/models.");
-        var messages = (body["messages"] as JsonArray ?? throw new BadHttpRequestException("'messages' is required."))
-            .Select(m => new ChatTurn(m?["role"]?.GetValue<string>() ?? "user", ContentText(m?["content"])))
+        var model = Text(body?["model"]) ?? throw new BadHttpRequestException("'model' is required: one of GET /v1/models.");
+        var messages = (body!["messages"] as JsonArray ?? throw new BadHttpRequestException("'messages' is required: an array of {role, content}."))
+            .Select(m => m is JsonObject o
+                ? new ChatTurn(Text(o["role"]) ?? "user", ContentText(o["content"]))
+                : throw new BadHttpRequestException("Each message is an object {role, content}."))
             .ToList();
-        var stream = body["stream"]?.GetValue<bool>() == true;
-        var includeUsage = body["stream_options"]?["include_usage"]?.GetValue<bool>() == true;
+        var stream = Flag(body["stream"], "stream");
+        var includeUsage = Flag(body["stream_options"]?["include_usage"], "stream_options.include_usage");
         var id = "chatcmpl-" + Guid.NewGuid().ToString("N")[..24];
         var created = clock.GetUtcNow().ToUnixTimeSeconds();
 
@@ -156,11 +158,25 @@ internal static class OpenAiEndpoints
         })]),
     };
 
+    private static string? Text(JsonNode? node) => node switch
+    {
+        null => null,
+        JsonValue v when v.TryGetValue<string>(out var s) => s,
+        _ => throw new BadHttpRequestException($"'{node.GetPropertyName()}' must be a string."),
+    };
+
+    private static bool Flag(JsonNode? node, string name) => node switch
+    {
+        null => false,
+        JsonValue v when v.TryGetValue<bool>(out var b) => b,
+        _ => throw new BadHttpRequestException($"'{name}' must be true or false."),
+    };
+
     /// <summary>A message's text: a string, or the text parts of a content array.</summary>
     private static string ContentText(JsonNode? content) => content switch
     {
         JsonValue v when v.TryGetValue<string>(out var s) => s,
-        JsonArray parts => string.Join("\n", parts.Where(p => p?["type"]?.GetValue<string>() == "text").Select(p => p?["text"]?.GetValue<string>() ?? string.Empty)),
+        JsonArray parts => string.Join("\n", parts.OfType<JsonObject>().Where(p => Text(p["type"]) == "text").Select(p => Text(p["text"]) ?? string.Empty)),
         _ => string.Empty,
     };
 }

@@ -118,6 +118,22 @@ public sealed class AssistantApiTests(PortalWebFactory factory) : IClassFixture<
         }
     }
 
+    [Theory]
+    [InlineData("not json at all", "not JSON")]
+    [InlineData("{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", "'model' is required")]
+    [InlineData("{\"model\":5,\"messages\":[]}", "must be a string")]
+    [InlineData("{\"model\":\"education-assistant\",\"messages\":\"hi\"}", "'messages' is required")]
+    [InlineData("{\"model\":\"education-assistant\",\"messages\":[\"hi\"]}", "is an object")]
+    [InlineData("{\"model\":\"education-assistant\",\"stream\":\"yes\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", "'stream' must be true or false")]
+    [InlineData("{\"model\":\"education-assistant\",\"messages\":[{\"role\":\"system\",\"content\":\"hi\"}]}", "role 'user'")]
+    public async Task Malformed_chat_requests_get_400_in_openais_shape(string body, string message)
+    {
+        var response = await factory.CreateApiClient(PortalWebFactory.StudentKey).PostAsync("/v1/chat/completions", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var error = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error");
+        Assert.Contains(message, error.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task The_official_openai_client_lists_models_and_gets_completions_plain_and_streamed()
     {
