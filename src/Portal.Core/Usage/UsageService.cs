@@ -10,9 +10,10 @@ namespace Portal.Core.Usage;
 /// <summary>Which usage records to read: a time window (default: the current month), optionally one metric.</summary>
 /// <param name="FailedOnly">Only calls that were refused by a limit or failed (nothing charged).</param>
 /// <param name="UserId">Only one user's records (within the caller's reach).</param>
+/// <param name="OwnTenantOnly">Only the caller's organisation, also for platform admins (the organisation's pages).</param>
 public sealed record UsageQuery(
     DateTimeOffset? From = null, DateTimeOffset? To = null, QuotaMetric? Metric = null, int Page = 1, int PageSize = 100,
-    bool FailedOnly = false, string? UserId = null);
+    bool FailedOnly = false, string? UserId = null, bool OwnTenantOnly = false);
 
 /// <summary>One tenant's consumption in a window, for the platform view.</summary>
 public sealed record TenantUsageSummary(
@@ -191,6 +192,11 @@ public sealed class UsageService(IDbContextFactory<PortalDbContext> tenantDb, Sy
         if (!caller.IsPlatformAdmin && !caller.IsInRole(PortalRoles.TenantAdmin))
         {
             records = records.Where(r => r.UserId == caller.UserId);
+        }
+
+        if (query.OwnTenantOnly)
+        {
+            records = records.Where(r => r.TenantId == caller.TenantId);
         }
 
         if (query.UserId is { } userId)
