@@ -12,6 +12,9 @@ public interface ITextEmbedder
 
     /// <summary>How many tokens the model's tokenizer makes of <paramref name="text"/> (metering of the local engine).</summary>
     int CountTokens(string text);
+
+    /// <summary>True when embedding calls a paid model server, so indexing a document is metered as LLM tokens.</summary>
+    bool IsMetered => false;
 }
 
 /// <summary>Vector helpers.</summary>

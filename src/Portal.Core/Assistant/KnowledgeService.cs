@@ -105,7 +105,14 @@ public sealed class KnowledgeService(
         var caller = RequireAdmin();
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var document = await db.KnowledgeDocuments.SingleOrDefaultAsync(d => d.Id == id, cancellationToken) ?? throw new KeyNotFoundException("There is no such document.");
+        var tokens = embedder.IsMetered ? PassageSplitter.Split(document.Text).Sum(p => embedder.CountTokens(p.ForEmbedding)) : 0;
+        await using var lease = tokens > 0 ? await quota.ReserveAsync(QuotaMetric.LlmTokens, tokens, null, cancellationToken) : null;
         await ReplacePassagesAsync(db, document, embedder, clock.GetUtcNow(), cancellationToken);
+        if (lease is not null)
+        {
+            await lease.SettleAsync(tokens);
+        }
+
         index.Invalidate(caller.TenantId);
         await audit.WriteAsync(caller.TenantId, "knowledge.reindexed", document.Title, after: $"{document.PassageCount} passages", cancellationToken: cancellationToken);
         return Summary(document);
@@ -193,7 +200,16 @@ public sealed class KnowledgeService(
 
         if (missing.Count > 0)
         {
-            var computed = await embedder.EmbedAsync([.. missing.Select(i => passages[i].ForEmbedding)], cancellationToken);
+            var texts = missing.Select(i => passages[i].ForEmbedding).ToList();
+            // A model server's embeddings cost tokens like its answers: reserved before, charged when they arrived.
+            var tokens = embedder.IsMetered ? texts.Sum(embedder.CountTokens) : 0;
+            await using var lease = tokens > 0 ? await quota.ReserveAsync(QuotaMetric.LlmTokens, tokens, null, cancellationToken) : null;
+            var computed = await embedder.EmbedAsync(texts, cancellationToken);
+            if (lease is not null)
+            {
+                await lease.SettleAsync(tokens);
+            }
+
             for (var j = 0; j < missing.Count; j++)
             {
                 vectors[missing[j]] = computed[j];

@@ -165,7 +165,7 @@ public sealed partial class PortalSeeder(
         {
             await SeedCourseAsync(db, tenantByDomain["school.demo"], cancellationToken);
         }
-        catch (Assistant.LlmUnavailableException e)
+        catch (Exception e) when (e is Assistant.LlmUnavailableException or QuotaExceededException)
         {
             // A model server that is down must not keep the portal from starting; the course is seeded at the next start.
             LogCourseSkipped(logger, e.Message);

@@ -24,6 +24,8 @@ public sealed class RemoteEmbedder(IHttpClientFactory httpClients, IOptions<LlmO
 
     public int CountTokens(string text) => local.CountTokens(text);
 
+    public bool IsMetered => true;
+
     public async Task<float[][]> EmbedAsync(IReadOnlyList<string> texts, CancellationToken cancellationToken = default)
     {
         var generator = _generator ??= Build();

@@ -339,6 +339,12 @@ public sealed class RemoteEmbeddingTests(RemoteEmbeddingFixture fixture) : IClas
         Assert.True(fixture.Llm.Embeddings.Sum(e => e.Inputs) >= 382 + 1 + 1);
         await using var db = fixture.Portal.Services.GetRequiredService<SystemDbContextFactory>().CreateDbContext();
         Assert.All(await db.KnowledgeDocuments.Select(d => d.EmbeddingModel).ToListAsync(), m => Assert.Equal("openai:fake-embed", m));
+
+        // The server's embeddings are metered: the teacher's document (and the seeded course) were charged as LLM tokens.
+        var teacherId = await db.Users.Where(u => u.Email == "admin@school.demo").Select(u => u.Id).SingleAsync();
+        var indexing = await db.UsageRecords.Where(r => r.UserId == teacherId && r.Metric == QuotaMetric.LlmTokens && r.TemplateId == null).ToListAsync();
+        Assert.True(indexing.Count >= 2, $"{indexing.Count} indexing charges");
+        Assert.All(indexing, r => Assert.True(r.Amount > 0 && r.Outcome == UsageOutcome.Succeeded));
     }
 
     [Fact]
