@@ -31,9 +31,6 @@ public sealed class KnowledgeService(
     IOptions<UploadOptions> uploads,
     TimeProvider clock)
 {
-    /// <summary>File types that can be added, by extension.</summary>
-    public static IReadOnlyDictionary<string, string> Formats => DocumentText.Formats;
-
     public async Task<IReadOnlyList<KnowledgeDocumentSummary>> ListAsync(CancellationToken cancellationToken = default)
     {
         RequireCaller();
@@ -49,9 +46,9 @@ public sealed class KnowledgeService(
     {
         var caller = RequireAdmin();
         var extension = Path.GetExtension(fileName);
-        if (!Formats.TryGetValue(extension, out var format))
+        if (!DocumentText.Formats.TryGetValue(extension, out var format))
         {
-            throw new KnowledgeDocumentException($"'{extension}' files cannot be added; use {string.Join(", ", Formats.Keys)}.");
+            throw new KnowledgeDocumentException($"'{extension}' files cannot be added; use {string.Join(", ", DocumentText.Formats.Keys)}.");
         }
 
         var text = DocumentText.Read(format, await ReadBytesAsync(content, uploads.Value.MaxBytes, cancellationToken));
@@ -174,12 +171,15 @@ public sealed class KnowledgeService(
     }
 
     /// <summary>The passages of the caller's organisation most similar to <paramref name="question"/>.</summary>
-    public async Task<IReadOnlyList<PassageHit>> SearchAsync(string question, int k = 5, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<PassageHit>> SearchAsync(string question, int k = 5, CancellationToken cancellationToken = default) =>
+        await SearchAsync((await embedder.EmbedAsync([question], cancellationToken))[0], k, cancellationToken);
+
+    /// <summary>As <see cref="SearchAsync(string, int, CancellationToken)"/> for a question the caller has already embedded.</summary>
+    public async Task<IReadOnlyList<PassageHit>> SearchAsync(float[] questionVector, int k, CancellationToken cancellationToken = default)
     {
         var caller = RequireCaller();
-        var vector = (await embedder.EmbedAsync([question], cancellationToken))[0];
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        return await index.SearchAsync(db, caller.TenantId, embedder.ModelId, vector, k, cancellationToken);
+        return await index.SearchAsync(db, caller.TenantId, embedder.ModelId, questionVector, k, cancellationToken);
     }
 
     private async Task<float[][]> EmbedAsync(IReadOnlyList<PassageText> passages, IReadOnlyDictionary<string, float[]>? known, CancellationToken cancellationToken)

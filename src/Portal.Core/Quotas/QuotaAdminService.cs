@@ -131,7 +131,8 @@ public sealed class QuotaAdminService(SystemDbContextFactory systemDb, IDbContex
     /// Overrides a tenant's plan for one metric (PlatformAdmin), in either direction; null clears the override. A
     /// value left null in an override means unlimited for that tenant.
     /// </summary>
-    public async Task SetTenantOverrideAsync(Guid tenantId, QuotaMetric metric, LimitValues? values, CancellationToken cancellationToken = default)
+    /// <returns>The tenant's limits afterwards.</returns>
+    public async Task<SubjectLimits> SetTenantOverrideAsync(Guid tenantId, QuotaMetric metric, LimitValues? values, CancellationToken cancellationToken = default)
     {
         RequirePlatformAdmin();
         if (values is not null)
@@ -143,6 +144,7 @@ public sealed class QuotaAdminService(SystemDbContextFactory systemDb, IDbContex
         var tenant = await db.Tenants.SingleOrDefaultAsync(t => t.Id == tenantId, cancellationToken) ?? throw new KeyNotFoundException("There is no such tenant.");
         var row = await db.QuotaLimits.SingleOrDefaultAsync(l => l.TenantId == tenantId && l.Scope == QuotaScope.Tenant && l.Metric == metric, cancellationToken);
         await WriteAsync(db, row, tenantId, QuotaScope.Tenant, string.Empty, metric, values, "quota.tenant-override", $"{tenant.Slug} {metric}", cancellationToken);
+        return await GetTenantLimitsAsync(tenantId, cancellationToken);
     }
 
     /// <summary>The caller's tenant's members with their own and binding limits (TenantAdmin).</summary>
@@ -151,15 +153,16 @@ public sealed class QuotaAdminService(SystemDbContextFactory systemDb, IDbContex
         var caller = RequireAdmin();
         await using var db = await tenantDb.CreateDbContextAsync(cancellationToken);
         var users = await db.Users.AsNoTracking().Select(u => new { u.Id, u.Email }).ToListAsync(cancellationToken);
-        var chains = new List<SubjectLimits>();
-        foreach (var u in users.OrderBy(u => u.Email, StringComparer.OrdinalIgnoreCase))
-        {
-            var limits = await QuotaLimitChain.LoadAsync(db, caller.TenantId, u.Id, null, cancellationToken);
-            chains.Add(new SubjectLimits(QuotaScope.User, u.Id, u.Email ?? u.Id,
-                [.. QuotaMetrics.All.Select(m => new LimitLine(m, limits.User(m), limits.Tenant(m), limits.EffectiveUser(m)))]));
-        }
-
-        return chains;
+        // The tenant's limits once, every member's own limits in one query.
+        var tenant = await QuotaLimitChain.LoadAsync(db, caller.TenantId, null, null, cancellationToken);
+        var own = (await db.QuotaLimits.AsNoTracking().Where(l => l.Scope == QuotaScope.User).ToListAsync(cancellationToken))
+            .ToLookup(l => l.SubjectId);
+        return [.. users.OrderBy(u => u.Email, StringComparer.OrdinalIgnoreCase).Select(u => new SubjectLimits(QuotaScope.User, u.Id, u.Email ?? u.Id,
+            [.. QuotaMetrics.All.Select(m =>
+            {
+                var mine = own[u.Id].SingleOrDefault(l => l.Metric == m)?.Values ?? LimitValues.None;
+                return new LimitLine(m, mine, tenant.Tenant(m), tenant.Tenant(m).Tighten(mine));
+            })]))];
     }
 
     /// <summary>One member's limits (TenantAdmin); another tenant's user is "not found".</summary>
@@ -175,7 +178,8 @@ public sealed class QuotaAdminService(SystemDbContextFactory systemDb, IDbContex
     }
 
     /// <summary>Sets a member's own limit for one metric (TenantAdmin), never above the tenant's; null clears it.</summary>
-    public async Task SetUserLimitAsync(string userId, QuotaMetric metric, LimitValues? values, CancellationToken cancellationToken = default)
+    /// <returns>The member's limits afterwards.</returns>
+    public async Task<SubjectLimits> SetUserLimitAsync(string userId, QuotaMetric metric, LimitValues? values, CancellationToken cancellationToken = default)
     {
         var caller = RequireAdmin();
         await using var db = await tenantDb.CreateDbContextAsync(cancellationToken);
@@ -193,6 +197,7 @@ public sealed class QuotaAdminService(SystemDbContextFactory systemDb, IDbContex
 
         var row = await db.QuotaLimits.SingleOrDefaultAsync(l => l.Scope == QuotaScope.User && l.SubjectId == userId && l.Metric == metric, cancellationToken);
         await WriteAsync(db, row, caller.TenantId, QuotaScope.User, userId, metric, values, "quota.user-limit", $"{email} {metric}", cancellationToken);
+        return await GetUserLimitsAsync(userId, cancellationToken);
     }
 
     /// <summary>The tenant's API keys with their own and binding limits (TenantAdmin).</summary>
@@ -208,7 +213,8 @@ public sealed class QuotaAdminService(SystemDbContextFactory systemDb, IDbContex
     }
 
     /// <summary>Sets an API key's own limit (TenantAdmin), never above its owner's; null clears it.</summary>
-    public async Task SetKeyLimitAsync(Guid keyId, QuotaMetric metric, LimitValues? values, CancellationToken cancellationToken = default)
+    /// <returns>The key's limits afterwards.</returns>
+    public async Task<SubjectLimits> SetKeyLimitAsync(Guid keyId, QuotaMetric metric, LimitValues? values, CancellationToken cancellationToken = default)
     {
         var caller = RequireAdmin();
         await using var db = await tenantDb.CreateDbContextAsync(cancellationToken);
@@ -227,6 +233,7 @@ public sealed class QuotaAdminService(SystemDbContextFactory systemDb, IDbContex
         var subject = key.Id.ToString();
         var row = await db.QuotaLimits.SingleOrDefaultAsync(l => l.Scope == QuotaScope.ApiKey && l.SubjectId == subject && l.Metric == metric, cancellationToken);
         await WriteAsync(db, row, caller.TenantId, QuotaScope.ApiKey, subject, metric, values, "quota.key-limit", $"{key.Prefix} {metric}", cancellationToken);
+        return await GetKeyLimitsAsync(keyId, cancellationToken);
     }
 
     private async Task WriteAsync(

@@ -38,7 +38,9 @@ public sealed partial class LocalAssistantEngine(KnowledgeService knowledge, ITe
             yield break;
         }
 
-        var hits = await knowledge.SearchAsync(context.Question, 6, cancellationToken);
+        // The question is embedded once: for the search and for ranking the candidate sentences.
+        var question = (await embedder.EmbedAsync([context.Question], cancellationToken))[0];
+        var hits = await knowledge.SearchAsync(question, 6, cancellationToken);
         var relevant = Relevant(hits, 3);
         var prompt = embedder.CountTokens(context.Question) + hits.Sum(h => embedder.CountTokens(h.Text));
         var text = new StringBuilder();
@@ -68,7 +70,7 @@ public sealed partial class LocalAssistantEngine(KnowledgeService knowledge, ITe
         }
         else
         {
-            var quotes = await BestSentencesAsync(context.Question, relevant, cancellationToken);
+            var quotes = await BestSentencesAsync(question, relevant, cancellationToken);
             text.Append("From your course material:\n");
             foreach (var group in quotes.GroupBy(q => q.Passage))
             {
@@ -110,11 +112,11 @@ public sealed partial class LocalAssistantEngine(KnowledgeService knowledge, ITe
     public const string NotInMaterial = "I could not find this in your course material, so I won't guess. Try asking about a topic the course covers, or ask your teacher.";
 
     /// <summary>Up to three sentences of the relevant passages most similar to the question (at least the best one).</summary>
-    private async Task<List<(int Passage, int Position, string Sentence)>> BestSentencesAsync(string question, List<PassageHit> relevant, CancellationToken cancellationToken)
+    private async Task<List<(int Passage, int Position, string Sentence)>> BestSentencesAsync(float[] question, List<PassageHit> relevant, CancellationToken cancellationToken)
     {
         var sentences = relevant.SelectMany((h, p) => PassageSplitter.Sentences(h.Text).Select((s, i) => (Passage: p, Position: i, Sentence: s))).ToList();
-        var vectors = await embedder.EmbedAsync([question, .. sentences.Select(s => s.Sentence)], cancellationToken);
-        var scored = sentences.Select((s, i) => (s, Score: Vectors.Dot(vectors[0], vectors[i + 1]))).OrderByDescending(x => x.Score).ToList();
+        var vectors = await embedder.EmbedAsync([.. sentences.Select(s => s.Sentence)], cancellationToken);
+        var scored = sentences.Select((s, i) => (s, Score: Vectors.Dot(question, vectors[i]))).OrderByDescending(x => x.Score).ToList();
         var best = scored[0].Score;
         return [.. scored.Where((x, i) => i == 0 || (x.Score >= 0.3 && x.Score >= best - 0.15)).Take(3).Select(x => x.s)];
     }

@@ -35,16 +35,25 @@ public sealed class MiniLmEmbedder : ITextEmbedder, IDisposable
     public int CountTokens(string text)
     {
         var tokenizer = _model.Value.Tokenizer;
-        var ids = new long[4096];
-        var mask = new long[4096];
-        // Long texts are counted in pieces of words so that none is cut off at the buffer's end.
-        var total = 0;
-        foreach (var chunk in Chunks(text, 1500))
+        // Counted on every answer (question, passages, answer): pooled buffers, no allocation per call.
+        var ids = System.Buffers.ArrayPool<long>.Shared.Rent(4096);
+        var mask = System.Buffers.ArrayPool<long>.Shared.Rent(4096);
+        try
         {
-            total += tokenizer.Encode(chunk, ids, mask) - 2; // without [CLS] and [SEP]
-        }
+            // Long texts are counted in pieces of words so that none is cut off at the buffer's end.
+            var total = 0;
+            foreach (var chunk in Chunks(text, 1500))
+            {
+                total += tokenizer.Encode(chunk, ids.AsSpan(0, 4096), mask.AsSpan(0, 4096)) - 2; // without [CLS] and [SEP]
+            }
 
-        return Math.Max(0, total);
+            return Math.Max(0, total);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<long>.Shared.Return(ids);
+            System.Buffers.ArrayPool<long>.Shared.Return(mask);
+        }
     }
 
     public Task<float[][]> EmbedAsync(IReadOnlyList<string> texts, CancellationToken cancellationToken = default) =>

@@ -13,10 +13,21 @@ namespace Portal.Inference.Assistant;
 /// embedding generator, with the same retries as chat. Vectors are normalised to unit length so that the index's dot
 /// product stays a cosine. Token counts for metering estimates use the bundled WordPiece tokenizer.
 /// </summary>
-public sealed class RemoteEmbedder(IHttpClientFactory httpClients, IOptions<LlmOptions> options, MiniLmEmbedder local) : ITextEmbedder
+public sealed class RemoteEmbedder : ITextEmbedder
 {
     private const int BatchSize = 64;
-    private IEmbeddingGenerator<string, Embedding<float>>? _generator;
+    private readonly IHttpClientFactory httpClients;
+    private readonly IOptions<LlmOptions> options;
+    private readonly MiniLmEmbedder local;
+    private readonly Lazy<IEmbeddingGenerator<string, Embedding<float>>> _generator;
+
+    public RemoteEmbedder(IHttpClientFactory httpClients, IOptions<LlmOptions> options, MiniLmEmbedder local)
+    {
+        this.httpClients = httpClients;
+        this.options = options;
+        this.local = local;
+        _generator = new(Build, LazyThreadSafetyMode.ExecutionAndPublication);
+    }
 
     public string ModelId => (options.Value.Provider == LlmProvider.AzureOpenAI ? "azure-openai:" : "openai:") + options.Value.EmbeddingModel;
 
@@ -28,7 +39,7 @@ public sealed class RemoteEmbedder(IHttpClientFactory httpClients, IOptions<LlmO
 
     public async Task<float[][]> EmbedAsync(IReadOnlyList<string> texts, CancellationToken cancellationToken = default)
     {
-        var generator = _generator ??= Build();
+        var generator = _generator.Value;
         var result = new List<float[]>(texts.Count);
         try
         {

@@ -41,16 +41,10 @@ internal static class QuotaEndpoints
         platform.MapGet("/tenants/{id:guid}/limits", async (Guid id, QuotaAdminService s, CancellationToken ct) => TypedResults.Ok(await s.GetTenantLimitsAsync(id, ct)))
             .WithName("GetTenantLimits").WithSummary("A tenant's plan limits, overrides and what binds (PlatformAdmin)");
         platform.MapPut("/tenants/{id:guid}/limits/{metric}", async (Guid id, QuotaMetric metric, LimitRequest r, QuotaAdminService s, CancellationToken ct) =>
-            {
-                await s.SetTenantOverrideAsync(id, metric, r.Values, ct);
-                return TypedResults.Ok(await s.GetTenantLimitsAsync(id, ct));
-            })
+                TypedResults.Ok(await s.SetTenantOverrideAsync(id, metric, r.Values, ct)))
             .WithName("SetTenantLimit").WithSummary("Override a tenant's plan for one metric, up or down (PlatformAdmin)");
         platform.MapDelete("/tenants/{id:guid}/limits/{metric}", async (Guid id, QuotaMetric metric, QuotaAdminService s, CancellationToken ct) =>
-            {
-                await s.SetTenantOverrideAsync(id, metric, null, ct);
-                return TypedResults.Ok(await s.GetTenantLimitsAsync(id, ct));
-            })
+                TypedResults.Ok(await s.SetTenantOverrideAsync(id, metric, null, ct)))
             .WithName("ClearTenantLimit").WithSummary("Return a tenant to its plan's limit for one metric (PlatformAdmin)");
 
         var tenant = v1.MapGroup("/admin/limits").WithTags("Administration").RequireAuthorization(PortalPolicies.TenantAdmin);
@@ -59,30 +53,18 @@ internal static class QuotaEndpoints
         tenant.MapGet("/users/{userId}", async (string userId, QuotaAdminService s, CancellationToken ct) => TypedResults.Ok(await s.GetUserLimitsAsync(userId, ct)))
             .WithName("GetUserLimits").WithSummary("A member's own and binding limits (TenantAdmin)");
         tenant.MapPut("/users/{userId}/{metric}", async (string userId, QuotaMetric metric, LimitRequest r, QuotaAdminService s, CancellationToken ct) =>
-            {
-                await s.SetUserLimitAsync(userId, metric, r.Values, ct);
-                return TypedResults.Ok(await s.GetUserLimitsAsync(userId, ct));
-            })
+                TypedResults.Ok(await s.SetUserLimitAsync(userId, metric, r.Values, ct)))
             .WithName("SetUserLimit").WithSummary("Set a member's limit for one metric, at most the organisation's (TenantAdmin)");
         tenant.MapDelete("/users/{userId}/{metric}", async (string userId, QuotaMetric metric, QuotaAdminService s, CancellationToken ct) =>
-            {
-                await s.SetUserLimitAsync(userId, metric, null, ct);
-                return TypedResults.Ok(await s.GetUserLimitsAsync(userId, ct));
-            })
+                TypedResults.Ok(await s.SetUserLimitAsync(userId, metric, null, ct)))
             .WithName("ClearUserLimit").WithSummary("Remove a member's own limit for one metric (TenantAdmin)");
         tenant.MapGet("/keys/{keyId:guid}", async (Guid keyId, QuotaAdminService s, CancellationToken ct) => TypedResults.Ok(await s.GetKeyLimitsAsync(keyId, ct)))
             .WithName("GetKeyLimits").WithSummary("An API key's own and binding limits (TenantAdmin)");
         tenant.MapPut("/keys/{keyId:guid}/{metric}", async (Guid keyId, QuotaMetric metric, LimitRequest r, QuotaAdminService s, CancellationToken ct) =>
-            {
-                await s.SetKeyLimitAsync(keyId, metric, r.Values, ct);
-                return TypedResults.Ok(await s.GetKeyLimitsAsync(keyId, ct));
-            })
+                TypedResults.Ok(await s.SetKeyLimitAsync(keyId, metric, r.Values, ct)))
             .WithName("SetKeyLimit").WithSummary("Set an API key's limit (e.g. requests per minute, a monthly cap), at most its owner's (TenantAdmin)");
         tenant.MapDelete("/keys/{keyId:guid}/{metric}", async (Guid keyId, QuotaMetric metric, QuotaAdminService s, CancellationToken ct) =>
-            {
-                await s.SetKeyLimitAsync(keyId, metric, null, ct);
-                return TypedResults.Ok(await s.GetKeyLimitsAsync(keyId, ct));
-            })
+                TypedResults.Ok(await s.SetKeyLimitAsync(keyId, metric, null, ct)))
             .WithName("ClearKeyLimit").WithSummary("Remove an API key's own limit for one metric (TenantAdmin)");
     }
 }
