@@ -15,7 +15,7 @@ namespace Portal.Web.Tests.Assistant;
 /// <summary>The course assistant over the API with the built-in engine: cited answers, honest refusals, teachers' documents, metering, the OpenAI door.</summary>
 public sealed class AssistantApiTests(PortalWebFactory factory) : IClassFixture<PortalWebFactory>
 {
-    private static async Task<JsonElement> JsonAsync(HttpResponseMessage response)
+    internal static async Task<JsonElement> JsonAsync(HttpResponseMessage response)
     {
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {text}");
@@ -185,12 +185,7 @@ public sealed class CopilotAndSummaryTests(PortalWebFactory factory) : IClassFix
         return string.Join("\n", header.Zip(first).Where(p => p.First != "credit_risk").Select(p => $"{p.First}: {p.Second}"));
     }
 
-    private static async Task<JsonElement> JsonAsync(HttpResponseMessage response)
-    {
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}: {text}");
-        return JsonDocument.Parse(text).RootElement;
-    }
+    private static Task<JsonElement> JsonAsync(HttpResponseMessage response) => AssistantApiTests.JsonAsync(response);
 
     [Fact]
     public async Task The_copilot_scores_the_application_with_the_credit_model_and_composes_the_memo_from_score_and_explanation()
