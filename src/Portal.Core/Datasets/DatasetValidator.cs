@@ -46,7 +46,7 @@ public static class DatasetValidator
             total++;
             chunk.Clear();
             pending.Clear();
-            if (chunk.TryAdd(reader.Row, reader.Current, reader.RecordError, pending.Add))
+            if (chunk.TryAdd(reader, pending.Add))
             {
                 valid++;
                 continue;

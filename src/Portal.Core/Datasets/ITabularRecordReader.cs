@@ -19,8 +19,14 @@ public interface ITabularRecordReader : IDisposable
     /// <summary>1-based number of the current data row (the first row after the header is 1).</summary>
     int Row { get; }
 
-    /// <summary>The current record's cells, one per header column.</summary>
+    /// <summary>The current record's cells, one per header column (a new array per record).</summary>
     string?[] Current { get; }
+
+    /// <summary>
+    /// The current record's cell in <paramref name="column"/> (empty when missing) without allocating; valid until the
+    /// next read. The run pipeline reads cells this way.
+    /// </summary>
+    ReadOnlySpan<char> Cell(int column) => Current[column];
 
     /// <summary>What is wrong with the current record as a whole, or null.</summary>
     string? RecordError { get; }

@@ -3,26 +3,35 @@ using Portal.Core.Templates;
 namespace Portal.Core.Datasets;
 
 /// <summary>
-/// Up to <c>capacity</c> valid records of a file, checked against a template's schema and written straight into a
-/// reusable <see cref="TabularBatch"/> (no per-row dictionaries). Invalid records are reported and left out.
+/// Up to <c>capacity</c> valid records of a file, checked against a template's schema cell by cell as the reader hands
+/// them out (no strings per cell) and written straight into a reusable <see cref="TabularBatch"/>, with each number
+/// also kept exactly as read (the batch holds floats) and the label cell when the file has one. Invalid records are
+/// reported and left out.
 /// </summary>
 public sealed class RecordChunk
 {
     private readonly TemplateManifest _manifest;
+    private readonly InputColumn[] _inputs;
     private readonly int[] _columns;
     private readonly int _label;
     private readonly TabularBatch _batch;
+    private readonly float[][] _values;
+    private readonly double[]?[] _numbers;
 
     public RecordChunk(TemplateManifest manifest, int[] fileColumnOfInput, int labelColumn, int capacity)
     {
         _manifest = manifest;
         _columns = fileColumnOfInput;
         _label = labelColumn;
+        _inputs = [.. manifest.Inputs];
         _batch = new TabularBatch(manifest, capacity);
+        _values = [.. manifest.Inputs.Select((_, c) => _batch.Values(c))];
+        _numbers = [.. manifest.Inputs.Select(i => i.Type == InputType.Category ? null : new double[capacity])];
         Rows = new int[capacity];
-        Actuals = new string?[capacity];
-        Records = new string?[capacity][];
+        Labels = labelColumn >= 0 ? new TextColumn(capacity) : null;
     }
+
+    public TemplateManifest Manifest => _manifest;
 
     public int Capacity => _batch.Count;
 
@@ -33,46 +42,41 @@ public sealed class RecordChunk
     /// <summary>The 1-based file row of each valid record.</summary>
     public int[] Rows { get; }
 
-    /// <summary>The file's cells of each valid record (as read; the reader gives every record its own array).</summary>
-    public string?[][] Records { get; }
+    /// <summary>Input <paramref name="column"/>'s numbers as read (null for a category column; its positions are in <see cref="Batch"/>).</summary>
+    public double[]? Numbers(int column) => _numbers[column];
 
-    /// <summary>Record <paramref name="i"/>'s cells for the template's inputs, in input order, as the file wrote them (trimmed).</summary>
-    public string[] InputText(int i)
-    {
-        var cells = Records[i];
-        var text = new string[_columns.Length];
-        for (var c = 0; c < text.Length; c++)
-        {
-            text[c] = cells[_columns[c]]?.Trim() ?? string.Empty;
-        }
-
-        return text;
-    }
-
-    /// <summary>The label column's cell of each valid record (null when the file has no label column).</summary>
-    public string?[] Actuals { get; }
+    /// <summary>Each valid record's label cell, trimmed (null when the file has no label column).</summary>
+    public TextColumn? Labels { get; }
 
     /// <summary>The valid records as a batch (a copy only when the chunk is not full).</summary>
     public TabularBatch Batch => _batch.Prefix(Count);
 
-    public void Clear() => Count = 0;
+    /// <summary>Category positions of the valid records (the batch's own array; the first <see cref="Count"/> count).</summary>
+    public float[] Positions(int column) => _batch.Values(column);
 
-    /// <summary>Checks one record; adds it when valid, otherwise reports its errors (when asked) and returns false.</summary>
-    public bool TryAdd(int row, string?[] cells, string? recordError, Action<CellError>? report)
+    public void Clear()
     {
-        if (recordError is not null)
+        Count = 0;
+        Labels?.Clear();
+    }
+
+    /// <summary>Checks the reader's current record; adds it when valid, otherwise reports its errors (when asked) and returns false.</summary>
+    public bool TryAdd(ITabularRecordReader reader, Action<CellError>? report)
+    {
+        if (reader.RecordError is { } recordError)
         {
-            report?.Invoke(new CellError(row, string.Empty, "The row " + recordError));
+            report?.Invoke(new CellError(reader.Row, string.Empty, "The row " + recordError));
             return false;
         }
 
         var at = Count;
         var ok = true;
+        var csv = reader as DelimitedReader; // read directly rather than through the interface: a run checks millions of cells
         for (var c = 0; c < _columns.Length; c++)
         {
-            var input = _manifest.Inputs[c];
-            var text = _columns[c] >= 0 ? cells[_columns[c]] : null;
-            var (value, error) = TabularValidator.CheckText(input, text);
+            var column = _columns[c];
+            var cell = column < 0 ? default : csv is not null ? csv.Cell(column) : reader.Cell(column);
+            var error = TabularValidator.CheckCell(_inputs[c], cell, out var value);
             if (error is not null)
             {
                 ok = false;
@@ -81,11 +85,15 @@ public sealed class RecordChunk
                     return false;
                 }
 
-                report(new CellError(row, input.Name, error));
+                report(new CellError(reader.Row, _inputs[c].Name, error));
             }
             else if (ok)
             {
-                _batch.Values(c)[at] = value;
+                _values[c][at] = (float)value;
+                if (_numbers[c] is { } numbers)
+                {
+                    numbers[at] = value;
+                }
             }
         }
 
@@ -94,10 +102,39 @@ public sealed class RecordChunk
             return false;
         }
 
-        Rows[at] = row;
-        Records[at] = cells;
-        Actuals[at] = _label >= 0 ? cells[_label]?.Trim() : null;
+        Labels?.Add(reader.Cell(_label).Trim());
+        Rows[at] = reader.Row;
         Count++;
         return true;
     }
+}
+
+/// <summary>One text cell per row, back to back in one growing character buffer.</summary>
+public sealed class TextColumn(int capacity)
+{
+    private char[] _chars = new char[capacity * 8];
+    private readonly int[] _ends = new int[capacity];
+    private int _length;
+
+    public int Count { get; private set; }
+
+    /// <summary>All cells' text.</summary>
+    public ReadOnlySpan<char> Chars => _chars.AsSpan(0, _length);
+
+    /// <summary>Where each cell ends in <see cref="Chars"/> (exclusive); a cell starts where the one before ends.</summary>
+    public ReadOnlySpan<int> Ends => _ends.AsSpan(0, Count);
+
+    public void Add(ReadOnlySpan<char> text)
+    {
+        if (_length + text.Length > _chars.Length)
+        {
+            Array.Resize(ref _chars, Math.Max(_chars.Length * 2, _length + text.Length));
+        }
+
+        text.CopyTo(_chars.AsSpan(_length));
+        _length += text.Length;
+        _ends[Count++] = _length;
+    }
+
+    public void Clear() => (_length, Count) = (0, 0);
 }

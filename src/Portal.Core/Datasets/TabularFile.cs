@@ -73,7 +73,7 @@ public static class TabularFile
 internal sealed class DelimitedReader : ITabularRecordReader
 {
     private readonly CsvRecordReader _csv;
-    private string?[] _current = [];
+    private string?[]? _current;
 
     private DelimitedReader(CsvRecordReader csv, IReadOnlyList<string> header, string encoding, char delimiter)
     {
@@ -91,9 +91,12 @@ internal sealed class DelimitedReader : ITabularRecordReader
 
     public int Row { get; private set; }
 
-    public string?[] Current => _current;
+    /// <summary>Made on first use for each record: the run pipeline reads <see cref="Cell"/> and never needs it.</summary>
+    public string?[] Current => _current ??= Materialize();
 
     public string? RecordError { get; private set; }
+
+    public ReadOnlySpan<char> Cell(int column) => column < _csv.Count && column < Header.Count ? _csv[column] : default;
 
     public static async Task<DelimitedReader> OpenAsync(Stream stream, UploadOptions limits, CancellationToken cancellationToken)
     {
@@ -106,16 +109,16 @@ internal sealed class DelimitedReader : ITabularRecordReader
         {
             // Leading "# key: value" lines (the summary of a portal export) come before the header.
             bool more;
-            while ((more = await csv.ReadAsync(cancellationToken)) && csv.Cells.Count > 0 && csv.Cells[0].StartsWith("# ", StringComparison.Ordinal))
+            while ((more = await csv.ReadAsync(cancellationToken)) && csv.Count > 0 && csv[0].StartsWith("# ", StringComparison.Ordinal))
             {
             }
 
-            if (!more || csv.Cells.All(c => c.Trim().Length == 0))
+            var header = more ? csv.ToList().Select(c => c.Trim()).ToList() : [];
+            if (header.All(c => c.Length == 0))
             {
                 throw new TabularFileException("The file is empty.");
             }
 
-            var header = csv.Cells.Select(c => c.Trim()).ToList();
             TabularFile.CheckHeader(header);
             return new DelimitedReader(csv, header, name, delimiter);
         }
@@ -126,25 +129,38 @@ internal sealed class DelimitedReader : ITabularRecordReader
         }
     }
 
-    public async ValueTask<bool> ReadAsync(CancellationToken cancellationToken = default)
+    public ValueTask<bool> ReadAsync(CancellationToken cancellationToken = default)
     {
-        if (!await _csv.ReadAsync(cancellationToken))
+        _current = null;
+        var read = _csv.ReadAsync(cancellationToken);
+        return read.IsCompletedSuccessfully ? ValueTask.FromResult(Advance(read.Result)) : AwaitAsync(read);
+
+        async ValueTask<bool> AwaitAsync(ValueTask<bool> pending) => Advance(await pending);
+    }
+
+    private bool Advance(bool read)
+    {
+        if (!read)
         {
             return false;
         }
 
         Row++;
-        var cells = _csv.Cells;
-        _current = new string?[Header.Count];
-        for (var i = 0; i < Math.Min(cells.Count, _current.Length); i++)
+        RecordError = _csv.Count == Header.Count
+            ? null
+            : string.Create(CultureInfo.InvariantCulture, $"has {_csv.Count} cells but the header has {Header.Count} (line {_csv.StartLine})");
+        return true;
+    }
+
+    private string?[] Materialize()
+    {
+        var cells = new string?[Header.Count];
+        for (var i = 0; i < Math.Min(_csv.Count, cells.Length); i++)
         {
-            _current[i] = cells[i];
+            cells[i] = _csv.Text(i);
         }
 
-        RecordError = cells.Count == Header.Count
-            ? null
-            : string.Create(CultureInfo.InvariantCulture, $"has {cells.Count} cells but the header has {Header.Count} (line {_csv.StartLine})");
-        return true;
+        return cells;
     }
 
     private static string DecodeLenient(Encoding encoding, byte[] sample)
@@ -200,7 +216,7 @@ internal sealed class JsonLinesReader : ITabularRecordReader
             var seen = new HashSet<string>(StringComparer.Ordinal);
             while (pending.Count < HeaderScanLines && await lines.ReadAsync(cancellationToken))
             {
-                var text = lines.Cells[0];
+                var text = lines.Text(0);
                 pending.Enqueue((lines.StartLine, text));
                 if (TryParse(text, out var doc, out _))
                 {
@@ -252,7 +268,7 @@ internal sealed class JsonLinesReader : ITabularRecordReader
         }
         else if (await _lines.ReadAsync(cancellationToken))
         {
-            (line, text) = (_lines.StartLine, _lines.Cells[0]);
+            (line, text) = (_lines.StartLine, _lines.Text(0));
         }
         else
         {

@@ -19,6 +19,13 @@ public sealed class RunOptions
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan Lease { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How often a working run records its progress, renews its lease and looks for a cancel request from another
+    /// process (a cancel in the same process stops it at once). Keep it well under <see cref="Lease"/>.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
+    public TimeSpan ProgressInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+
     /// <summary>How often an idle worker looks for queued runs (new runs in this process wake it at once).</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(2);

@@ -1,8 +1,12 @@
+using System.Buffers;
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using System.Text.Json;
+using System.Runtime.InteropServices;
 using System.Text;
 using Microsoft.Data.Sqlite;
 using Portal.Core.Datasets;
+using Portal.Core.Templates;
 
 namespace Portal.Core.Runs;
 
@@ -17,136 +21,327 @@ public sealed record ResultPage(IReadOnlyList<ResultRow> Rows, int Total);
 /// <summary>Rows per interval of the predicted probability or value.</summary>
 public sealed record HistogramBin(double From, double To, int Count);
 
+/// <summary>
+/// How a classification run's scores become labels: the positive label from <see cref="Threshold"/> up. Regression
+/// runs have no labels.
+/// </summary>
+public sealed record ResultLabels(string Positive, string Negative)
+{
+    public const float Threshold = 0.5f;
+
+    public string Of(double score) => score >= Threshold ? Positive : Negative;
+
+    /// <summary>A template's labels, or null for regression (the catalog refuses classification packs without both).</summary>
+    public static ResultLabels? For(TemplateManifest manifest) =>
+        manifest.IsClassification ? new(manifest.Output.PositiveLabel!, manifest.Output.NegativeLabel!) : null;
+}
+
 /// <summary>Where a run's results are kept: one SQLite file per run under the tenant's storage folder.</summary>
 public sealed class RunResultsStore(DatasetStorage storage)
 {
     public string PathOf(Run run) => storage.Resolve(storage.RunResultsPath(run.TenantId, run.Id));
 
-    /// <summary>Opens (and, for a worker, creates) the run's results. Callers get <paramref name="run"/> from a tenant-scoped query.</summary>
-    public Task<RunResultsFile> OpenAsync(Run run, bool create, CancellationToken cancellationToken = default) =>
-        RunResultsFile.OpenAsync(PathOf(run), create, cancellationToken);
+    /// <summary>
+    /// Opens a run's results for reading. Callers get <paramref name="run"/> from a tenant-scoped query;
+    /// <paramref name="manifest"/> is its template's, used only to convert results written by an earlier version.
+    /// </summary>
+    public Task<RunResultsFile> OpenAsync(Run run, TemplateManifest? manifest, CancellationToken cancellationToken = default) =>
+        RunResultsFile.OpenAsync(PathOf(run), manifest, cancellationToken);
 
+    /// <summary>Creates (or opens, to resume or complete) a run's results for its worker.</summary>
+    public Task<RunResultsFile> CreateAsync(Run run, TemplateManifest? manifest, CancellationToken cancellationToken = default) =>
+        RunResultsFile.CreateAsync(PathOf(run), manifest, cancellationToken);
 }
 
 /// <summary>
-/// A run's results file. Each chunk is appended in one transaction keyed by the file's row number, so a chunk is
-/// either wholly there or not at all, and a resumed run continues after <see cref="LastRowAsync"/>.
+/// A run's results: a small SQLite index (<c>.results.db</c>: what the inputs are, the labels, and one row per scored
+/// chunk) and a data file beside it (<c>.results.bin</c>) to which each chunk is appended column by column in binary:
+/// file row numbers, scores, each input (numbers as float when every value of the chunk is exactly a float, else as
+/// double; categories as their position) and the label cells. A chunk is appended, flushed, then indexed in one
+/// transaction, so it is wholly there or not at all; on resume the data file is cut back to what the index holds, and
+/// index rows whose data did not survive are dropped and scored again. A chunk of thousands of rows is thus one write
+/// and one small insert: storing each result as a SQLite row cost several times what scoring it did.
 /// </summary>
 public sealed class RunResultsFile : IAsyncDisposable
 {
+    private const string Schema =
+        """
+        CREATE TABLE IF NOT EXISTS Meta (Key TEXT PRIMARY KEY, Value TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS Chunks (FirstRow INTEGER PRIMARY KEY, LastRow INTEGER NOT NULL, Count INTEGER NOT NULL,
+            Offset INTEGER NOT NULL, Sections BLOB NOT NULL);
+        """;
+
     private readonly SqliteConnection _connection;
+    private readonly FileStream _data;
+    private ResultLayout _layout = null!;
+    private ChunkEntry[]? _chunks;
+    private (int[] Rows, float[] Scores, int[] Chunk, int[] Index)? _columns;
+    private readonly Dictionary<int, DecodedChunk> _decoded = [];
 
-    private RunResultsFile(SqliteConnection connection) => _connection = connection;
-
-    public static async Task<RunResultsFile> OpenAsync(string path, bool create, CancellationToken cancellationToken)
+    private RunResultsFile(SqliteConnection connection, FileStream data)
     {
-        if (!create && !File.Exists(path))
+        _connection = connection;
+        _data = data;
+    }
+
+    public static string DataPathOf(string path) => Path.ChangeExtension(path, ".bin");
+
+    /// <summary>Opens existing results for reading (results written by an earlier version are converted first).</summary>
+    public static async Task<RunResultsFile> OpenAsync(string path, TemplateManifest? manifest, CancellationToken cancellationToken)
+    {
+        if (!File.Exists(path))
         {
             throw new FileNotFoundException("The run has no results yet.", path);
         }
 
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var connection = new SqliteConnection(new SqliteConnectionStringBuilder
+        bool earlierVersion;
+        await using (var check = await ConnectAsync(path, SqliteOpenMode.ReadOnly, cancellationToken))
         {
-            DataSource = path,
-            Mode = create ? SqliteOpenMode.ReadWriteCreate : SqliteOpenMode.ReadOnly,
-            Pooling = false,
-        }.ToString());
-        await connection.OpenAsync(cancellationToken);
-        var file = new RunResultsFile(connection);
-        if (create)
-        {
-            await file.ExecuteAsync(
-                """
-                PRAGMA journal_mode=WAL;
-                PRAGMA synchronous=NORMAL;
-                PRAGMA wal_autocheckpoint=0;
-                PRAGMA cache_size=-16000;
-                CREATE TABLE IF NOT EXISTS Results (Row INTEGER PRIMARY KEY, Label TEXT, Score REAL NOT NULL, Actual TEXT, Inputs TEXT NOT NULL);
-                """, cancellationToken);
+            earlierVersion = await TableExistsAsync(check, "Results", cancellationToken);
         }
 
+        if (earlierVersion)
+        {
+            if (manifest is null)
+            {
+                throw new InvalidDataException("These results were written by an earlier version of the portal and their template is no longer installed.");
+            }
+
+            await using var converted = await CreateAsync(path, manifest, cancellationToken);
+        }
+
+        var connection = await ConnectAsync(path, SqliteOpenMode.ReadOnly, cancellationToken);
+        var data = new FileStream(DataPathOf(path), FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.RandomAccess);
+        var file = new RunResultsFile(connection, data);
+        file._layout = await file.ReadLayoutAsync(cancellationToken);
         return file;
+    }
+
+    /// <summary>Creates the results of a run, or opens them to resume (cutting back what an interrupted write left).</summary>
+    /// <param name="manifest">The run's template: required to create, and to convert results of an earlier version.</param>
+    public static async Task<RunResultsFile> CreateAsync(string path, TemplateManifest? manifest, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var connection = await ConnectAsync(path, SqliteOpenMode.ReadWriteCreate, cancellationToken);
+        FileStream? data = null;
+        try
+        {
+            var earlierVersion = await TableExistsAsync(connection, "Results", cancellationToken);
+            data = new FileStream(DataPathOf(path), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, 1, FileOptions.None);
+            var file = new RunResultsFile(connection, data);
+            await file.ExecuteAsync("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;" + Schema, cancellationToken);
+            if (await file.ScalarAsync("SELECT Value FROM Meta WHERE Key = 'layout'", cancellationToken) is not string)
+            {
+                await file.WriteLayoutAsync(ResultLayout.Of(manifest ?? throw new InvalidOperationException("New results need their template.")), cancellationToken);
+            }
+
+            file._layout = await file.ReadLayoutAsync(cancellationToken);
+            await file.DropLostChunksAsync(cancellationToken);
+            if (earlierVersion && manifest is not null)
+            {
+                await file.ConvertRowPerResultAsync(manifest, cancellationToken);
+            }
+
+            return file;
+        }
+        catch
+        {
+            if (data is not null)
+            {
+                await data.DisposeAsync();
+            }
+
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    private static async Task<SqliteConnection> ConnectAsync(string path, SqliteOpenMode mode, CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = mode, Pooling = false }.ToString());
+        await connection.OpenAsync(cancellationToken);
+        return connection;
     }
 
     /// <summary>The last committed row (0 when none).</summary>
     public async Task<int> LastRowAsync(CancellationToken cancellationToken = default) =>
-        Convert.ToInt32(await ScalarAsync("SELECT COALESCE(MAX(Row), 0) FROM Results", cancellationToken), CultureInfo.InvariantCulture);
+        Convert.ToInt32(await ScalarAsync("SELECT COALESCE(MAX(LastRow), 0) FROM Chunks", cancellationToken), CultureInfo.InvariantCulture);
 
     public async Task<int> CountAsync(CancellationToken cancellationToken = default) =>
-        Convert.ToInt32(await ScalarAsync("SELECT COUNT(*) FROM Results", cancellationToken), CultureInfo.InvariantCulture);
+        Convert.ToInt32(await ScalarAsync("SELECT COALESCE(SUM(Count), 0) FROM Chunks", cancellationToken), CultureInfo.InvariantCulture);
 
-    /// <summary>Appends one chunk in one transaction with one prepared statement.</summary>
-    public async Task AppendAsync(IReadOnlyList<ResultRow> rows, CancellationToken cancellationToken = default)
+    /// <summary>Appends one scored chunk (rows in file order, after every row already here): data, then its index row.</summary>
+    public async Task AppendAsync(RecordChunk chunk, float[] scores, CancellationToken cancellationToken = default)
     {
-        await using var tx = (SqliteTransaction)await _connection.BeginTransactionAsync(cancellationToken);
-        await using var insert = _connection.CreateCommand();
-        insert.Transaction = tx;
-        insert.CommandText = "INSERT INTO Results (Row, Label, Score, Actual, Inputs) VALUES ($row, $label, $score, $actual, $inputs)";
-        var row = insert.Parameters.Add("$row", SqliteType.Integer);
-        var label = insert.Parameters.Add("$label", SqliteType.Text);
-        var score = insert.Parameters.Add("$score", SqliteType.Real);
-        var actual = insert.Parameters.Add("$actual", SqliteType.Text);
-        var inputs = insert.Parameters.Add("$inputs", SqliteType.Text);
-        await insert.PrepareAsync(cancellationToken);
-        foreach (var r in rows)
+        var count = chunk.Count;
+        if (count == 0)
         {
-            row.Value = r.Row;
-            label.Value = (object?)r.Label ?? DBNull.Value;
-            score.Value = r.Score;
-            actual.Value = (object?)r.Actual ?? DBNull.Value;
-            inputs.Value = string.Join(Separator, r.Inputs);
-            await insert.ExecuteNonQueryAsync(cancellationToken);
+            return;
         }
 
-        await tx.CommitAsync(cancellationToken);
+        var offset = _data.Length;
+        _data.Position = offset;
+        var sections = new List<int>(_layout.Inputs.Count + 4)
+        {
+            Write<int>(chunk.Rows.AsSpan(0, count)),
+            Write<float>(scores.AsSpan(0, count)),
+        };
+        var buffer = ArrayPool<byte>.Shared.Rent(count * sizeof(double));
+        try
+        {
+            for (var c = 0; c < _layout.Inputs.Count; c++)
+            {
+                sections.Add(chunk.Numbers(c) is { } numbers ? WriteNumbers(numbers.AsSpan(0, count), buffer) : WritePositions(chunk.Positions(c).AsSpan(0, count), buffer));
+            }
+
+            if (chunk.Labels is { } labels)
+            {
+                var bytes = Encoding.UTF8.GetByteCount(labels.Chars);
+                var ends = new int[count];
+                if (bytes == labels.Chars.Length)
+                {
+                    labels.Ends.CopyTo(ends);
+                }
+                else
+                {
+                    var (at, from) = (0, 0);
+                    for (var i = 0; i < count; i++)
+                    {
+                        at += Encoding.UTF8.GetByteCount(labels.Chars[from..labels.Ends[i]]);
+                        (ends[i], from) = (at, labels.Ends[i]);
+                    }
+                }
+
+                sections.Add(Write<int>(ends));
+                var text = ArrayPool<byte>.Shared.Rent(bytes);
+                Encoding.UTF8.GetBytes(labels.Chars, text);
+                _data.Write(text, 0, bytes);
+                ArrayPool<byte>.Shared.Return(text);
+                sections.Add(bytes);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        await _data.FlushAsync(cancellationToken);
+        await IndexChunkAsync(chunk.Rows[0], chunk.Rows[count - 1], count, offset, sections, cancellationToken);
     }
 
-    /// <summary>
-    /// Called once the run stops writing: adds the index that sorting by score uses and folds the write-ahead log into
-    /// the file. While a run writes, commits only append to the log (no fsync, no checkpoint), which keeps a chunk's
-    /// commit cheap and is still safe when the process is killed; keeping the index up on every insert cost more.
-    /// </summary>
-    public Task CompleteAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync("CREATE INDEX IF NOT EXISTS IX_Results_Score ON Results (Score); PRAGMA wal_checkpoint(TRUNCATE);", cancellationToken);
+    private int Write<T>(ReadOnlySpan<T> values) where T : struct
+    {
+        var bytes = MemoryMarshal.AsBytes(values);
+        _data.Write(bytes);
+        return bytes.Length;
+    }
 
-    /// <summary>Input cells are stored joined by the ASCII unit separator, which valid numbers and categories never contain.</summary>
-    private const char Separator = '\u001F';
+    /// <summary>Numbers as floats when each is exactly a float (whole numbers below 16 million, halves, …), else as doubles.</summary>
+    private int WriteNumbers(ReadOnlySpan<double> numbers, byte[] buffer)
+    {
+        foreach (var n in numbers)
+        {
+            if ((double)(float)n != n)
+            {
+                return Write(numbers);
+            }
+        }
+
+        var floats = MemoryMarshal.Cast<byte, float>(buffer.AsSpan(0, numbers.Length * sizeof(float)));
+        for (var i = 0; i < numbers.Length; i++)
+        {
+            floats[i] = (float)numbers[i];
+        }
+
+        return Write<float>(floats);
+    }
+
+    private int WritePositions(ReadOnlySpan<float> positions, byte[] buffer)
+    {
+        var shorts = MemoryMarshal.Cast<byte, ushort>(buffer.AsSpan(0, positions.Length * sizeof(ushort)));
+        for (var i = 0; i < positions.Length; i++)
+        {
+            shorts[i] = (ushort)positions[i];
+        }
+
+        return Write<ushort>(shorts);
+    }
+
+    private async Task IndexChunkAsync(int first, int last, int count, long offset, List<int> sections, CancellationToken cancellationToken)
+    {
+        await using var insert = _connection.CreateCommand();
+        insert.CommandText = "INSERT INTO Chunks (FirstRow, LastRow, Count, Offset, Sections) VALUES ($first, $last, $count, $offset, $sections)";
+        insert.Parameters.AddWithValue("$first", first);
+        insert.Parameters.AddWithValue("$last", last);
+        insert.Parameters.AddWithValue("$count", count);
+        insert.Parameters.AddWithValue("$offset", offset);
+        insert.Parameters.AddWithValue("$sections", MemoryMarshal.AsBytes(CollectionsMarshal.AsSpan(sections)).ToArray());
+        await insert.ExecuteNonQueryAsync(cancellationToken);
+        (_chunks, _columns) = (null, null);
+    }
+
+    /// <summary>Called once the run stops writing: folds the write-ahead log into the index.</summary>
+    public Task CompleteAsync(CancellationToken cancellationToken = default) =>
+        ExecuteAsync("PRAGMA wal_checkpoint(TRUNCATE);", cancellationToken);
 
     public async Task<ResultPage> PageAsync(ResultQuery query, CancellationToken cancellationToken = default)
     {
-        var where = new List<string>();
-        await using var command = _connection.CreateCommand();
-        if (query.Label is not null)
+        var take = Math.Clamp(query.Take, 1, 1000);
+        var skip = Math.Max(0, query.Skip);
+        var columns = await ColumnsAsync(cancellationToken);
+        int[] chosen;
+        int total;
+        if (query.Label is null && query.MinScore is null && query.MaxScore is null && query.SortBy != "score")
         {
-            where.Add("Label = $label");
-            command.Parameters.AddWithValue("$label", query.Label);
+            // File order, unfiltered: the page is a range of positions.
+            total = columns.Rows.Length;
+            var first = query.Descending ? Math.Max(0, total - skip - take) : Math.Min(skip, total);
+            var last = query.Descending ? Math.Max(0, total - skip) : Math.Min(skip + take, total);
+            chosen = [.. Enumerable.Range(first, last - first)];
+            if (query.Descending)
+            {
+                Array.Reverse(chosen);
+            }
+        }
+        else
+        {
+            var matching = new List<int>();
+            for (var i = 0; i < columns.Rows.Length; i++)
+            {
+                var score = Rounded(columns.Scores[i]);
+                if ((query.MinScore is not { } min || score >= min)
+                    && (query.MaxScore is not { } max || score <= max)
+                    && (query.Label is null || _layout.Labels?.Of(score) == query.Label))
+                {
+                    matching.Add(i);
+                }
+            }
+
+            var positions = matching.ToArray(); // in row order
+            total = positions.Length;
+            if (query.SortBy == "score")
+            {
+                var keys = columns.Scores;
+                var direction = query.Descending ? -1 : 1;
+                Array.Sort(positions, (a, b) =>
+                {
+                    var byScore = Rounded(keys[a]).CompareTo(Rounded(keys[b])) * direction;
+                    return byScore != 0 ? byScore : a.CompareTo(b); // equal scores in row order
+                });
+            }
+            else if (query.Descending)
+            {
+                Array.Reverse(positions);
+            }
+
+            chosen = [.. positions.Skip(skip).Take(take)];
         }
 
-        if (query.MinScore is { } min)
+        var rows = new List<ResultRow>(chosen.Length);
+        foreach (var position in chosen)
         {
-            where.Add("Score >= $min");
-            command.Parameters.AddWithValue("$min", min);
-        }
-
-        if (query.MaxScore is { } max)
-        {
-            where.Add("Score <= $max");
-            command.Parameters.AddWithValue("$max", max);
-        }
-
-        var filter = where.Count == 0 ? string.Empty : " WHERE " + string.Join(" AND ", where);
-        var order = (query.SortBy == "score" ? "Score" : "Row") + (query.Descending ? " DESC" : " ASC");
-        command.CommandText = $"SELECT COUNT(*) FROM Results{filter}";
-        var total = Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
-        command.CommandText = $"SELECT Row, Label, Score, Actual, Inputs FROM Results{filter} ORDER BY {order}, Row LIMIT $take OFFSET $skip";
-        command.Parameters.AddWithValue("$take", Math.Clamp(query.Take, 1, 1000));
-        command.Parameters.AddWithValue("$skip", Math.Max(0, query.Skip));
-        var rows = new List<ResultRow>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            rows.Add(Read(reader));
+            var chunk = await DecodeAsync(columns.Chunk[position], cancellationToken);
+            rows.Add(chunk.Row(columns.Index[position]));
         }
 
         return new ResultPage(rows, total);
@@ -155,62 +350,65 @@ public sealed class RunResultsFile : IAsyncDisposable
     /// <summary>Every row in file order (exports stream this).</summary>
     public async IAsyncEnumerable<ResultRow> AllAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        await using var command = _connection.CreateCommand();
-        command.CommandText = "SELECT Row, Label, Score, Actual, Inputs FROM Results ORDER BY Row";
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+        var chunks = await ChunksAsync(cancellationToken);
+        for (var c = 0; c < chunks.Length; c++)
         {
-            yield return Read(reader);
+            var chunk = await ReadChunkAsync(chunks[c], cancellationToken);
+            for (var i = 0; i < chunk.Count; i++)
+            {
+                yield return chunk.Row(i);
+            }
         }
     }
 
     /// <summary>The label cell and score of every row that has a label cell (for evaluation).</summary>
     public async Task<(List<string> Actual, List<float> Score)> LabelledAsync(CancellationToken cancellationToken = default)
     {
-        await using var command = _connection.CreateCommand();
-        command.CommandText = "SELECT Actual, Score FROM Results WHERE Actual IS NOT NULL AND Actual <> '' ORDER BY Row";
         var actual = new List<string>();
         var score = new List<float>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+        foreach (var entry in await ChunksAsync(cancellationToken))
         {
-            actual.Add(reader.GetString(0));
-            score.Add((float)reader.GetDouble(1));
+            var chunk = await ReadChunkAsync(entry, cancellationToken);
+            for (var i = 0; i < chunk.Count; i++)
+            {
+                if (chunk.Label(i) is { Length: > 0 } label)
+                {
+                    actual.Add(label);
+                    score.Add(chunk.Scores[i]);
+                }
+            }
         }
 
         return (actual, score);
     }
 
-    /// <summary>Rows per predicted label.</summary>
+    /// <summary>Rows per predicted label (classification), in label order.</summary>
     public async Task<IReadOnlyList<(string Label, int Count)>> LabelCountsAsync(CancellationToken cancellationToken = default)
     {
-        await using var command = _connection.CreateCommand();
-        command.CommandText = "SELECT Label, COUNT(*) FROM Results WHERE Label IS NOT NULL GROUP BY Label ORDER BY Label";
-        var counts = new List<(string, int)>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+        if (_layout.Labels is not { } labels)
         {
-            counts.Add((reader.GetString(0), reader.GetInt32(1)));
+            return [];
         }
 
-        return counts;
+        var scores = (await ColumnsAsync(cancellationToken)).Scores;
+        var positive = scores.Count(s => Rounded(s) >= ResultLabels.Threshold);
+        return [.. new[] { (labels.Positive, positive), (labels.Negative, scores.Length - positive) }
+            .Where(c => c.Item2 > 0).OrderBy(c => c.Item1, StringComparer.Ordinal)];
     }
 
     /// <summary>Rows per equal-width interval: [0, 1] for probabilities, the observed range for values.</summary>
     public async Task<IReadOnlyList<HistogramBin>> HistogramAsync(bool probability, int bins = 10, CancellationToken cancellationToken = default)
     {
+        var scores = (await ColumnsAsync(cancellationToken)).Scores.Select(Rounded).ToArray();
+        if (scores.Length == 0 && !probability)
+        {
+            return [];
+        }
+
         double from = 0, to = 1;
         if (!probability)
         {
-            await using var range = _connection.CreateCommand();
-            range.CommandText = "SELECT MIN(Score), MAX(Score) FROM Results";
-            await using var r = await range.ExecuteReaderAsync(cancellationToken);
-            if (!await r.ReadAsync(cancellationToken) || r.IsDBNull(0))
-            {
-                return [];
-            }
-
-            (from, to) = (r.GetDouble(0), r.GetDouble(1));
+            (from, to) = (scores.Min(), scores.Max());
             if (to <= from)
             {
                 to = from + 1;
@@ -218,29 +416,276 @@ public sealed class RunResultsFile : IAsyncDisposable
         }
 
         var width = (to - from) / bins;
-        await using var command = _connection.CreateCommand();
-        command.CommandText = "SELECT MIN(CAST((Score - $from) / $width AS INTEGER), $last) AS Bin, COUNT(*) FROM Results GROUP BY Bin";
-        command.Parameters.AddWithValue("$from", from);
-        command.Parameters.AddWithValue("$width", width);
-        command.Parameters.AddWithValue("$last", bins - 1);
         var counts = new int[bins];
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        foreach (var score in scores)
         {
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                counts[Math.Clamp(reader.GetInt32(0), 0, bins - 1)] += reader.GetInt32(1);
-            }
+            counts[Math.Clamp((int)((score - from) / width), 0, bins - 1)]++;
         }
 
         return [.. counts.Select((c, i) => new HistogramBin(from + i * width, from + (i + 1) * width, c))];
     }
 
-    private static ResultRow Read(SqliteDataReader reader) => new(
-        reader.GetInt32(0),
-        reader.IsDBNull(1) ? null : reader.GetString(1),
-        reader.GetDouble(2),
-        reader.IsDBNull(3) ? null : reader.GetString(3),
-        reader.GetString(4).Split(Separator));
+    /// <summary>Scores as the results show them: the model's float, to six decimals.</summary>
+    private static double Rounded(float score) => Math.Round(score, 6);
+
+    /// <summary>Every row's file row number and score, in file order, with its chunk (read once per open file).</summary>
+    private async Task<(int[] Rows, float[] Scores, int[] Chunk, int[] Index)> ColumnsAsync(CancellationToken cancellationToken)
+    {
+        if (_columns is { } loaded)
+        {
+            return loaded;
+        }
+
+        var chunks = await ChunksAsync(cancellationToken);
+        var total = chunks.Sum(c => c.Count);
+        var (rows, scores, chunkOf, index) = (new int[total], new float[total], new int[total], new int[total]);
+        var at = 0;
+        for (var c = 0; c < chunks.Length; c++)
+        {
+            var entry = chunks[c];
+            var bytes = new byte[entry.Sections[0] + entry.Sections[1]];
+            await ReadAtAsync(entry.Offset, bytes, cancellationToken);
+            MemoryMarshal.Cast<byte, int>(bytes.AsSpan(0, entry.Sections[0])).CopyTo(rows.AsSpan(at));
+            MemoryMarshal.Cast<byte, float>(bytes.AsSpan(entry.Sections[0])).CopyTo(scores.AsSpan(at));
+            chunkOf.AsSpan(at, entry.Count).Fill(c);
+            for (var i = 0; i < entry.Count; i++)
+            {
+                index[at + i] = i;
+            }
+
+            at += entry.Count;
+        }
+
+        _columns = (rows, scores, chunkOf, index);
+        return _columns.Value;
+    }
+
+    private sealed record ChunkEntry(int FirstRow, int Count, long Offset, int[] Sections)
+    {
+        public long End => Offset + Sections.Sum(s => (long)s);
+    }
+
+    private async Task<ChunkEntry[]> ChunksAsync(CancellationToken cancellationToken)
+    {
+        if (_chunks is not null)
+        {
+            return _chunks;
+        }
+
+        var chunks = new List<ChunkEntry>();
+        await using var command = _connection.CreateCommand();
+        command.CommandText = "SELECT FirstRow, Count, Offset, Sections FROM Chunks ORDER BY FirstRow";
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            chunks.Add(new ChunkEntry(reader.GetInt32(0), reader.GetInt32(1), reader.GetInt64(2), MemoryMarshal.Cast<byte, int>((byte[])reader.GetValue(3)).ToArray()));
+        }
+
+        return _chunks = [.. chunks];
+    }
+
+    private async Task<DecodedChunk> DecodeAsync(int chunk, CancellationToken cancellationToken)
+    {
+        if (!_decoded.TryGetValue(chunk, out var decoded))
+        {
+            _decoded[chunk] = decoded = await ReadChunkAsync((await ChunksAsync(cancellationToken))[chunk], cancellationToken);
+        }
+
+        return decoded;
+    }
+
+    private async Task<DecodedChunk> ReadChunkAsync(ChunkEntry entry, CancellationToken cancellationToken)
+    {
+        var bytes = new byte[entry.End - entry.Offset];
+        await ReadAtAsync(entry.Offset, bytes, cancellationToken);
+        return new DecodedChunk(_layout, entry.Count, entry.Sections, bytes);
+    }
+
+    private async Task ReadAtAsync(long offset, byte[] into, CancellationToken cancellationToken)
+    {
+        var read = await RandomAccess.ReadAsync(_data.SafeFileHandle, into, offset, cancellationToken);
+        if (read < into.Length)
+        {
+            throw new InvalidDataException("The results data file is shorter than its index says.");
+        }
+    }
+
+    /// <summary>One chunk's columns, decoded from its bytes; rows are made as they are asked for.</summary>
+    private sealed class DecodedChunk
+    {
+        private readonly ResultLayout _layout;
+        private readonly byte[] _bytes;
+        private readonly int[] _starts;
+        private readonly int[] _sections;
+
+        public DecodedChunk(ResultLayout layout, int count, int[] sections, byte[] bytes)
+        {
+            (_layout, Count, _sections, _bytes) = (layout, count, sections, bytes);
+            _starts = new int[sections.Length];
+            for (var s = 1; s < sections.Length; s++)
+            {
+                _starts[s] = _starts[s - 1] + sections[s - 1];
+            }
+
+            Rows = MemoryMarshal.Cast<byte, int>(Section(0)).ToArray();
+            Scores = MemoryMarshal.Cast<byte, float>(Section(1)).ToArray();
+        }
+
+        public int Count { get; }
+
+        public int[] Rows { get; }
+
+        public float[] Scores { get; }
+
+        private ReadOnlySpan<byte> Section(int s) => _bytes.AsSpan(_starts[s], _sections[s]);
+
+        /// <summary>Input <paramref name="c"/> of row <paramref name="i"/>: the number as read, or the category's declared name.</summary>
+        public string Input(int c, int i)
+        {
+            var section = Section(2 + c);
+            if (_layout.Inputs[c].Categories is { } categories)
+            {
+                var position = MemoryMarshal.Cast<byte, ushort>(section)[i];
+                return position < categories.Count ? categories[position] : string.Empty;
+            }
+
+            var number = section.Length == Count * sizeof(float) ? MemoryMarshal.Cast<byte, float>(section)[i] : MemoryMarshal.Cast<byte, double>(section)[i];
+            return number.ToString("R", CultureInfo.InvariantCulture);
+        }
+
+        public string? Label(int i)
+        {
+            var labels = 2 + _layout.Inputs.Count;
+            if (_sections.Length < labels + 2)
+            {
+                return null;
+            }
+
+            var ends = MemoryMarshal.Cast<byte, int>(Section(labels));
+            var start = i == 0 ? 0 : ends[i - 1];
+            return Encoding.UTF8.GetString(Section(labels + 1)[start..ends[i]]);
+        }
+
+        public ResultRow Row(int i)
+        {
+            var inputs = new string[_layout.Inputs.Count];
+            for (var c = 0; c < inputs.Length; c++)
+            {
+                inputs[c] = Input(c, i);
+            }
+
+            var score = Rounded(Scores[i]);
+            return new ResultRow(Rows[i], _layout.Labels?.Of(score), score, Label(i), inputs);
+        }
+    }
+
+    private async Task<ResultLayout> ReadLayoutAsync(CancellationToken cancellationToken) =>
+        JsonSerializer.Deserialize<ResultLayout>((string)(await ScalarAsync("SELECT Value FROM Meta WHERE Key = 'layout'", cancellationToken))!)!;
+
+    private async Task WriteLayoutAsync(ResultLayout layout, CancellationToken cancellationToken)
+    {
+        await using var command = _connection.CreateCommand();
+        command.CommandText = "INSERT OR REPLACE INTO Meta (Key, Value) VALUES ('layout', $layout)";
+        command.Parameters.AddWithValue("$layout", JsonSerializer.Serialize(layout));
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Cuts the data file back to the end of the last indexed chunk (a write the process did not live to index) and
+    /// drops index rows whose data is not all there (a machine that lost power); their rows are scored again.
+    /// </summary>
+    private async Task DropLostChunksAsync(CancellationToken cancellationToken)
+    {
+        var chunks = await ChunksAsync(cancellationToken);
+        var length = _data.Length;
+        var lost = chunks.Where(c => c.End > length).ToList();
+        foreach (var chunk in lost)
+        {
+            await using var delete = _connection.CreateCommand();
+            delete.CommandText = "DELETE FROM Chunks WHERE FirstRow = $first";
+            delete.Parameters.AddWithValue("$first", chunk.FirstRow);
+            await delete.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        _data.SetLength(chunks.Except(lost).Select(c => c.End).DefaultIfEmpty(0).Max());
+        (_chunks, _columns) = (null, null);
+    }
+
+    private static async Task<bool> TableExistsAsync(SqliteConnection connection, string table, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = $name";
+        command.Parameters.AddWithValue("$name", table);
+        return Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture) > 0;
+    }
+
+    /// <summary>
+    /// Rewrites results of an earlier version (a SQLite row per result, inputs as text) in chunks, reading the inputs
+    /// with the template's schema, then drops the old table. Interrupted, it starts again on the next open.
+    /// </summary>
+    private async Task ConvertRowPerResultAsync(TemplateManifest manifest, CancellationToken cancellationToken)
+    {
+        await ExecuteAsync("DELETE FROM Chunks;", cancellationToken);
+        _data.SetLength(0);
+        (_chunks, _columns) = (null, null);
+        const int ChunkRows = 4096;
+        var chunk = new RecordChunk(manifest, [.. Enumerable.Range(0, manifest.Inputs.Count)], manifest.Inputs.Count, ChunkRows);
+        var scores = new float[ChunkRows];
+        var record = new LegacyRecord(manifest.Inputs.Count);
+        await using (var command = _connection.CreateCommand())
+        {
+            command.CommandText = "SELECT Row, Score, Actual, Inputs FROM Results ORDER BY Row";
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                record.Set(reader.GetInt32(0), reader.GetString(3).Split('\u001F'), reader.IsDBNull(2) ? string.Empty : reader.GetString(2));
+                scores[chunk.Count] = (float)reader.GetDouble(1);
+                if (!chunk.TryAdd(record, null))
+                {
+                    continue; // the template changed so that an old row no longer fits; it is left out
+                }
+
+                if (chunk.IsFull)
+                {
+                    await AppendAsync(chunk, scores, cancellationToken);
+                    chunk.Clear();
+                }
+            }
+        }
+
+        await AppendAsync(chunk, scores, cancellationToken);
+        await ExecuteAsync("DROP TABLE Results;", cancellationToken);
+    }
+
+    /// <summary>An old result row read as a record: the inputs in input order, then the label cell.</summary>
+    private sealed class LegacyRecord(int inputs) : ITabularRecordReader
+    {
+        private string?[] _cells = new string?[inputs + 1];
+
+        public IReadOnlyList<string> Header { get; } = [];
+
+        public string Description => "results";
+
+        public string? Encoding => null;
+
+        public int Row { get; private set; }
+
+        public string?[] Current => _cells;
+
+        public string? RecordError => null;
+
+        public void Set(int row, string[] inputs, string label)
+        {
+            Row = row;
+            _cells = [.. inputs.Take(_cells.Length - 1), .. Enumerable.Repeat<string?>(null, Math.Max(0, _cells.Length - 1 - inputs.Length)), label];
+        }
+
+        public ValueTask<bool> ReadAsync(CancellationToken cancellationToken = default) => ValueTask.FromResult(false);
+
+        public void Dispose()
+        {
+        }
+    }
 
     private async Task ExecuteAsync(string sql, CancellationToken cancellationToken)
     {
@@ -256,5 +701,18 @@ public sealed class RunResultsFile : IAsyncDisposable
         return await command.ExecuteScalarAsync(cancellationToken);
     }
 
-    public async ValueTask DisposeAsync() => await _connection.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await _data.DisposeAsync();
+        await _connection.DisposeAsync();
+    }
 }
+
+/// <summary>What a results file's columns are: the inputs (with the category names of category inputs) and the labels.</summary>
+public sealed record ResultLayout(IReadOnlyList<ResultInput> Inputs, ResultLabels? Labels)
+{
+    public static ResultLayout Of(TemplateManifest manifest) =>
+        new([.. manifest.Inputs.Select(i => new ResultInput(i.Name, i.Type == InputType.Category ? i.Categories : null))], ResultLabels.For(manifest));
+}
+
+public sealed record ResultInput(string Name, IReadOnlyList<string>? Categories);

@@ -164,7 +164,7 @@ public sealed class RunService(
     public async Task<RunResultsFile> OpenResultsAsync(Run run, CancellationToken cancellationToken = default)
     {
         var visible = await FindAsync(run.Id, cancellationToken) ?? throw new KeyNotFoundException("There is no such run.");
-        return await results.OpenAsync(visible, create: false, cancellationToken);
+        return await results.OpenAsync(visible, catalog.Find(visible.TemplateId)?.Manifest, cancellationToken);
     }
 
     public bool HasResults(Run run) => File.Exists(results.PathOf(run));

@@ -59,6 +59,54 @@ public sealed record InputColumn
             .ToFrozenDictionary(p => p.c, p => p.i, StringComparer.OrdinalIgnoreCase);
 
     /// <summary>
+    /// The position of the category <paramref name="text"/> names, case-insensitively (the first when two differ only
+    /// in case, as <see cref="CategoryLookup"/>), or -1. Cells read from a file are matched this way without making
+    /// strings: only names of the cell's length are compared, the exact spelling first, which is several times faster
+    /// than hashing the cell.
+    /// </summary>
+    internal int CategoryIndex(ReadOnlySpan<char> text)
+    {
+        var byLength = _categoriesByLength ??= IndexByLength(Categories ?? []);
+        if (text.Length >= byLength.Length || byLength[text.Length] is not { } candidates)
+        {
+            return -1;
+        }
+
+        foreach (var (name, index) in candidates)
+        {
+            if (text.SequenceEqual(name))
+            {
+                return index;
+            }
+        }
+
+        foreach (var (name, index) in candidates)
+        {
+            if (text.Equals(name, StringComparison.OrdinalIgnoreCase))
+            {
+                return index;
+            }
+        }
+
+        return -1;
+    }
+
+    private (string Name, int Index)[]?[]? _categoriesByLength;
+
+    /// <summary>Names by length, each with the position of the first name equal to it case-insensitively.</summary>
+    private static (string, int)[]?[] IndexByLength(IReadOnlyList<string> names)
+    {
+        var byLength = new (string, int)[]?[names.Count == 0 ? 0 : names.Max(n => n.Length) + 1];
+        for (var i = 0; i < names.Count; i++)
+        {
+            var first = Enumerable.Range(0, i + 1).First(j => string.Equals(names[j], names[i], StringComparison.OrdinalIgnoreCase));
+            byLength[names[i].Length] = [.. byLength[names[i].Length] ?? [], (names[i], first)];
+        }
+
+        return byLength;
+    }
+
+    /// <summary>
     /// The value a row of this column holds in a <see cref="TabularBatch"/> for <paramref name="text"/>: the number, or the
     /// category's position. Used for baselines, which the manifest writes as text.
     /// </summary>

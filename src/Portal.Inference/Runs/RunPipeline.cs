@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using Portal.Core.Datasets;
 using Portal.Core.Runs;
 using Portal.Core.Templates;
@@ -6,8 +7,9 @@ using Portal.Inference.Templates;
 namespace Portal.Inference.Runs;
 
 /// <summary>
-/// The streaming core of a run: records are read, validated into a reusable chunk, scored as one batch and appended
-/// to the results in one transaction, chunk after chunk, so memory stays bounded by the chunk size whatever the file.
+/// The streaming core of a run, in two stages on two threads: a reading task reads and validates records into one
+/// chunk while this one scores the chunk before it and appends it to the results in one transaction. Two chunks
+/// take turns, so memory stays bounded by the chunk size whatever the file, and reading overlaps scoring.
 /// </summary>
 public sealed class RunPipeline(TemplateManifest manifest, TabularModel model, int chunkRows)
 {
@@ -23,44 +25,66 @@ public sealed class RunPipeline(TemplateManifest manifest, TabularModel model, i
         CancellationToken cancellationToken)
     {
         var columns = ColumnMapping.Match(manifest, reader.Header, mapping);
-        var chunk = new RecordChunk(manifest, columns.Indices(manifest, reader.Header), columns.LabelIndex(reader.Header), chunkRows);
-        var output = manifest.Output;
-        var rows = new List<ResultRow>(chunk.Capacity);
+        var fileColumns = columns.Indices(manifest, reader.Header);
+        var label = columns.LabelIndex(reader.Header);
+        var empty = Channel.CreateBounded<RecordChunk>(2);
+        var filled = Channel.CreateBounded<RecordChunk>(2);
+        empty.Writer.TryWrite(new RecordChunk(manifest, fileColumns, label, chunkRows));
+        empty.Writer.TryWrite(new RecordChunk(manifest, fileColumns, label, chunkRows));
+
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var reading = Task.Run(() => ReadAsync(reader, after, empty.Reader, filled.Writer, stop.Token), stop.Token);
         var scored = 0;
-        var more = true;
-        while (more)
+        try
         {
-            chunk.Clear();
-            while (!chunk.IsFull && (more = await reader.ReadAsync(cancellationToken)))
+            await foreach (var chunk in filled.Reader.ReadAllAsync(cancellationToken))
             {
-                if (reader.Row > after)
+                var scores = model.Score(chunk.Batch);
+                await results.AppendAsync(chunk, scores, cancellationToken);
+                scored += chunk.Count;
+                empty.Writer.TryWrite(chunk);
+                if (!await afterChunk(scored))
                 {
-                    chunk.TryAdd(reader.Row, reader.Current, reader.RecordError, null);
+                    return (scored, false);
                 }
             }
 
-            if (chunk.Count == 0)
-            {
-                break;
-            }
+            await reading; // a file that turned out unreadable throws here, after the rows before it were scored
+            return (scored, true);
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await reading.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+    }
 
-            var batch = chunk.Batch;
-            var scores = model.Score(batch);
-            rows.Clear();
-            for (var i = 0; i < chunk.Count; i++)
+    private static async Task ReadAsync(ITabularRecordReader reader, int after, ChannelReader<RecordChunk> empty, ChannelWriter<RecordChunk> filled, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var more = true;
+            while (more)
             {
-                var label = manifest.IsClassification ? (scores[i] >= 0.5f ? output.PositiveLabel : output.NegativeLabel) : null;
-                rows.Add(new ResultRow(chunk.Rows[i], label, Math.Round(scores[i], 6), chunk.Actuals[i], chunk.InputText(i)));
-            }
+                var chunk = await empty.ReadAsync(cancellationToken);
+                chunk.Clear();
+                while (!chunk.IsFull && (more = await reader.ReadAsync(cancellationToken)))
+                {
+                    if (reader.Row > after)
+                    {
+                        chunk.TryAdd(reader, null);
+                    }
+                }
 
-            await results.AppendAsync(rows, cancellationToken);
-            scored += chunk.Count;
-            if (!await afterChunk(scored))
-            {
-                return (scored, false);
+                if (chunk.Count > 0)
+                {
+                    await filled.WriteAsync(chunk, cancellationToken);
+                }
             }
         }
-
-        return (scored, true);
+        finally
+        {
+            filled.TryComplete();
+        }
     }
 }

@@ -23,6 +23,7 @@ public sealed class RunProcessor(
     TemplateCatalog catalog,
     RunQueue queue,
     RunResultsStore store,
+    TimeProvider clock,
     IOptions<RunOptions> options,
     ILogger<RunProcessor> logger)
 {
@@ -47,7 +48,7 @@ public sealed class RunProcessor(
             var datasets = scope.ServiceProvider.GetRequiredService<DatasetService>();
             var dataset = await datasets.FindAsync(run.DatasetId, work.Token)
                 ?? throw new TabularFileException("The dataset of this run was deleted.");
-            await using var results = await store.OpenAsync(run, create: true, work.Token);
+            await using var results = await store.CreateAsync(run, pack.Manifest, work.Token);
             var after = await results.LastRowAsync(work.Token);
             done = await results.CountAsync(work.Token);
             if (after > 0)
@@ -99,7 +100,7 @@ public sealed class RunProcessor(
     {
         if (File.Exists(store.PathOf(run)))
         {
-            await using var results = await store.OpenAsync(run, create: true, CancellationToken.None);
+            await using var results = await store.CreateAsync(run, catalog.Find(run.TemplateId)?.Manifest, CancellationToken.None);
             await results.CompleteAsync(CancellationToken.None);
         }
     }
@@ -112,9 +113,18 @@ public sealed class RunProcessor(
         var held = true;
         var cancel = false;
         var pipeline = new RunPipeline(manifest, model, options.Value.ChunkRows);
+        long? lastBeat = null;
         var (_, completed) = await pipeline.RunAsync(reader, run.Mapping, results, after, async scored =>
         {
             progress(done + scored);
+            // Progress, lease and the cancel flag go through the database at most every ProgressInterval (and after the
+            // first chunk): a renewal per chunk cost more than scoring a chunk of a small model.
+            if (lastBeat is { } beat && clock.GetElapsedTime(beat) < options.Value.ProgressInterval)
+            {
+                return true;
+            }
+
+            lastBeat = clock.GetTimestamp();
             (held, cancel) = await queue.HeartbeatAsync(run.Id, workerId, done + scored, CancellationToken.None);
             return held && !cancel;
         }, cancellationToken);
