@@ -73,12 +73,14 @@ public static class TabularFile
 internal sealed class DelimitedReader : ITabularRecordReader
 {
     private readonly CsvRecordReader _csv;
+    private readonly int _width;
     private string?[]? _current;
 
     private DelimitedReader(CsvRecordReader csv, IReadOnlyList<string> header, string encoding, char delimiter)
     {
         _csv = csv;
         Header = header;
+        _width = header.Count;
         Encoding = encoding;
         Description = $"CSV, {encoding}, {(delimiter == '\t' ? "tab" : "'" + delimiter + "'")}";
     }
@@ -96,7 +98,7 @@ internal sealed class DelimitedReader : ITabularRecordReader
 
     public string? RecordError { get; private set; }
 
-    public ReadOnlySpan<char> Cell(int column) => column < _csv.Count && column < Header.Count ? _csv[column] : default;
+    public ReadOnlySpan<char> Cell(int column) => column < _csv.Count && column < _width ? _csv[column] : default;
 
     public static async Task<DelimitedReader> OpenAsync(Stream stream, UploadOptions limits, CancellationToken cancellationToken)
     {

@@ -85,4 +85,36 @@ public sealed class TabularValidatorTests
         var result = TabularValidator.Validate(Manifest, [Row(new string('x', 5000), "1", "own")]);
         Assert.True(result.Errors.Single().Message.Length < 80);
     }
+
+    [Fact]
+    public void The_number_shortcut_reads_every_text_exactly_as_double_TryParse()
+    {
+        var random = new Random(7);
+        var texts = new List<string> { "0", "-0", "+5", "5.", ".5", "-.5", ".", "-", "+", "", "1e3", "1.2.3", "007", "0.1", "0.3", "123456789012345", "1234567890123456", "9007199254740993", "12.345678901234", " 1", "1,5", "NaN", "∞", "١٢" };
+        for (var i = 0; i < 20_000; i++)
+        {
+            var digits = new string([.. Enumerable.Range(0, random.Next(1, 19)).Select(_ => (char)('0' + random.Next(10)))]);
+            var point = random.Next(digits.Length + 1);
+            texts.Add((random.Next(4) == 0 ? "-" : string.Empty) + digits[..point] + (random.Next(3) == 0 ? string.Empty : ".") + digits[point..]);
+        }
+
+        foreach (var text in texts)
+        {
+            var expected = double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var parsed);
+            Assert.Equal(expected, TabularValidator.TryParseNumber(text, out var number));
+            Assert.True(!expected || BitConverter.DoubleToInt64Bits(parsed) == BitConverter.DoubleToInt64Bits(number), text);
+        }
+    }
+
+    [Fact]
+    public void Categories_match_by_spelling_then_ignoring_case_and_cells_are_trimmed()
+    {
+        var housing = Manifest.Inputs[2];
+        Assert.Equal((null, 1.0), (TabularValidator.CheckCell(housing, " rent ", out var rent), rent));
+        Assert.Equal((null, 0.0), (TabularValidator.CheckCell(housing, "OWN", out var own), own));
+        Assert.Equal("'owner' is not one of: own, rent", TabularValidator.CheckCell(housing, "owner", out _));
+        Assert.Equal("is missing", TabularValidator.CheckCell(housing, "   ", out _));
+        Assert.Equal("2.5 is not a whole number", TabularValidator.CheckCell(Manifest.Inputs[1], "2.5", out _));
+        Assert.Equal("1001 is outside the allowed range 0 to 1000 DM", TabularValidator.CheckCell(Manifest.Inputs[0], "1001", out _));
+    }
 }
