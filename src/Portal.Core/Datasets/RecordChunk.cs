@@ -31,8 +31,6 @@ public sealed class RecordChunk
         Labels = labelColumn >= 0 ? new TextColumn(capacity) : null;
     }
 
-    public TemplateManifest Manifest => _manifest;
-
     public int Capacity => _batch.Count;
 
     public int Count { get; private set; }

@@ -70,9 +70,6 @@ public static class TabularValidator
         return normalized;
     }
 
-    /// <summary>Checks one cell of text: its batch value (the number, or the category's position), or the error.</summary>
-    public static (float Value, string? Error) CheckText(InputColumn input, string? text) => Check(input, text);
-
     /// <summary>
     /// Checks one cell without allocating unless it is wrong: null and its value (the number as read, or the category's
     /// position; a batch holds it as a float), or the error. Every check of the portal (API rows, files, runs) comes here.

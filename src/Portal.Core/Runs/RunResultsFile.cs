@@ -1,0 +1,678 @@
+using System.Buffers;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using Portal.Core.Datasets;
+using Portal.Core.Templates;
+
+namespace Portal.Core.Runs;
+
+/// <summary>
+/// A run's results: a small SQLite index (<c>.results.db</c>: what the inputs are, the labels, and one row per scored
+/// chunk) and a data file beside it (<c>.results.bin</c>) to which each chunk is appended column by column in binary:
+/// file row numbers, scores, each input (numbers as float when every value of the chunk is exactly a float, else as
+/// double; categories as their position) and the label cells. A chunk is appended, flushed, then indexed in one
+/// transaction, so it is wholly there or not at all; on resume the data file is cut back to what the index holds, and
+/// index rows whose data did not survive are dropped and scored again. A chunk of thousands of rows is thus one write
+/// and one small insert: storing each result as a SQLite row cost several times what scoring it did.
+/// </summary>
+public sealed class RunResultsFile : IAsyncDisposable
+{
+    private const string Schema =
+        """
+        CREATE TABLE IF NOT EXISTS Meta (Key TEXT PRIMARY KEY, Value TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS Chunks (FirstRow INTEGER PRIMARY KEY, LastRow INTEGER NOT NULL, Count INTEGER NOT NULL,
+            Offset INTEGER NOT NULL, Sections BLOB NOT NULL);
+        """;
+
+    private readonly SqliteConnection _connection;
+    private readonly FileStream _data;
+    private ResultLayout _layout = null!;
+    private ChunkEntry[]? _chunks;
+    private (int[] Rows, float[] Scores, int[] Chunk, int[] Index)? _columns;
+    private readonly Dictionary<int, DecodedChunk> _decoded = [];
+
+    private RunResultsFile(SqliteConnection connection, FileStream data)
+    {
+        _connection = connection;
+        _data = data;
+    }
+
+    public static string DataPathOf(string path) => Path.ChangeExtension(path, ".bin");
+
+    /// <summary>Opens existing results for reading (results written by an earlier version are converted first).</summary>
+    public static async Task<RunResultsFile> OpenAsync(string path, TemplateManifest? manifest, CancellationToken cancellationToken)
+    {
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException("The run has no results yet.", path);
+        }
+
+        bool earlierVersion;
+        await using (var check = await ConnectAsync(path, SqliteOpenMode.ReadOnly, cancellationToken))
+        {
+            earlierVersion = await TableExistsAsync(check, "Results", cancellationToken);
+        }
+
+        if (earlierVersion)
+        {
+            if (manifest is null)
+            {
+                throw new InvalidDataException("These results were written by an earlier version of the portal and their template is no longer installed.");
+            }
+
+            await using var converted = await CreateAsync(path, manifest, cancellationToken);
+        }
+
+        var connection = await ConnectAsync(path, SqliteOpenMode.ReadOnly, cancellationToken);
+        var data = new FileStream(DataPathOf(path), FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.RandomAccess);
+        var file = new RunResultsFile(connection, data);
+        file._layout = await file.ReadLayoutAsync(cancellationToken);
+        return file;
+    }
+
+    /// <summary>Creates the results of a run, or opens them to resume (cutting back what an interrupted write left).</summary>
+    /// <param name="manifest">The run's template: required to create, and to convert results of an earlier version.</param>
+    public static async Task<RunResultsFile> CreateAsync(string path, TemplateManifest? manifest, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var connection = await ConnectAsync(path, SqliteOpenMode.ReadWriteCreate, cancellationToken);
+        FileStream? data = null;
+        try
+        {
+            var earlierVersion = await TableExistsAsync(connection, "Results", cancellationToken);
+            data = new FileStream(DataPathOf(path), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, 1, FileOptions.None);
+            var file = new RunResultsFile(connection, data);
+            await file.ExecuteAsync("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;" + Schema, cancellationToken);
+            if (await file.ScalarAsync("SELECT Value FROM Meta WHERE Key = 'layout'", cancellationToken) is not string)
+            {
+                await file.WriteLayoutAsync(ResultLayout.Of(manifest ?? throw new InvalidOperationException("New results need their template.")), cancellationToken);
+            }
+
+            file._layout = await file.ReadLayoutAsync(cancellationToken);
+            await file.DropLostChunksAsync(cancellationToken);
+            if (earlierVersion && manifest is not null)
+            {
+                await file.ConvertRowPerResultAsync(manifest, cancellationToken);
+            }
+
+            return file;
+        }
+        catch
+        {
+            if (data is not null)
+            {
+                await data.DisposeAsync();
+            }
+
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    private static async Task<SqliteConnection> ConnectAsync(string path, SqliteOpenMode mode, CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = mode, Pooling = false }.ToString());
+        await connection.OpenAsync(cancellationToken);
+        return connection;
+    }
+
+    /// <summary>The last committed row (0 when none).</summary>
+    public async Task<int> LastRowAsync(CancellationToken cancellationToken = default) =>
+        Convert.ToInt32(await ScalarAsync("SELECT COALESCE(MAX(LastRow), 0) FROM Chunks", cancellationToken), CultureInfo.InvariantCulture);
+
+    public async Task<int> CountAsync(CancellationToken cancellationToken = default) =>
+        Convert.ToInt32(await ScalarAsync("SELECT COALESCE(SUM(Count), 0) FROM Chunks", cancellationToken), CultureInfo.InvariantCulture);
+
+    /// <summary>Appends one scored chunk (rows in file order, after every row already here): data, then its index row.</summary>
+    public async Task AppendAsync(RecordChunk chunk, float[] scores, CancellationToken cancellationToken = default)
+    {
+        var count = chunk.Count;
+        if (count == 0)
+        {
+            return;
+        }
+
+        var offset = _data.Length;
+        _data.Position = offset;
+        var sections = new List<int>(_layout.Inputs.Count + 4)
+        {
+            Write<int>(chunk.Rows.AsSpan(0, count)),
+            Write<float>(scores.AsSpan(0, count)),
+        };
+        var buffer = ArrayPool<byte>.Shared.Rent(count * sizeof(double));
+        try
+        {
+            for (var c = 0; c < _layout.Inputs.Count; c++)
+            {
+                sections.Add(chunk.Numbers(c) is { } numbers ? WriteNumbers(numbers.AsSpan(0, count), buffer) : WritePositions(chunk.Positions(c).AsSpan(0, count), buffer));
+            }
+
+            if (chunk.Labels is { } labels)
+            {
+                var bytes = Encoding.UTF8.GetByteCount(labels.Chars);
+                var ends = new int[count];
+                if (bytes == labels.Chars.Length)
+                {
+                    labels.Ends.CopyTo(ends);
+                }
+                else
+                {
+                    var (at, from) = (0, 0);
+                    for (var i = 0; i < count; i++)
+                    {
+                        at += Encoding.UTF8.GetByteCount(labels.Chars[from..labels.Ends[i]]);
+                        (ends[i], from) = (at, labels.Ends[i]);
+                    }
+                }
+
+                sections.Add(Write<int>(ends));
+                var text = ArrayPool<byte>.Shared.Rent(bytes);
+                Encoding.UTF8.GetBytes(labels.Chars, text);
+                _data.Write(text, 0, bytes);
+                ArrayPool<byte>.Shared.Return(text);
+                sections.Add(bytes);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        await _data.FlushAsync(cancellationToken);
+        await IndexChunkAsync(chunk.Rows[0], chunk.Rows[count - 1], count, offset, sections, cancellationToken);
+    }
+
+    private int Write<T>(ReadOnlySpan<T> values) where T : struct
+    {
+        var bytes = MemoryMarshal.AsBytes(values);
+        _data.Write(bytes);
+        return bytes.Length;
+    }
+
+    /// <summary>Numbers as floats when each is exactly a float (whole numbers below 16 million, halves, …), else as doubles.</summary>
+    private int WriteNumbers(ReadOnlySpan<double> numbers, byte[] buffer)
+    {
+        foreach (var n in numbers)
+        {
+            if ((double)(float)n != n)
+            {
+                return Write(numbers);
+            }
+        }
+
+        var floats = MemoryMarshal.Cast<byte, float>(buffer.AsSpan(0, numbers.Length * sizeof(float)));
+        for (var i = 0; i < numbers.Length; i++)
+        {
+            floats[i] = (float)numbers[i];
+        }
+
+        return Write<float>(floats);
+    }
+
+    private int WritePositions(ReadOnlySpan<float> positions, byte[] buffer)
+    {
+        var shorts = MemoryMarshal.Cast<byte, ushort>(buffer.AsSpan(0, positions.Length * sizeof(ushort)));
+        for (var i = 0; i < positions.Length; i++)
+        {
+            shorts[i] = (ushort)positions[i];
+        }
+
+        return Write<ushort>(shorts);
+    }
+
+    private async Task IndexChunkAsync(int first, int last, int count, long offset, List<int> sections, CancellationToken cancellationToken)
+    {
+        await using var insert = _connection.CreateCommand();
+        insert.CommandText = "INSERT INTO Chunks (FirstRow, LastRow, Count, Offset, Sections) VALUES ($first, $last, $count, $offset, $sections)";
+        insert.Parameters.AddWithValue("$first", first);
+        insert.Parameters.AddWithValue("$last", last);
+        insert.Parameters.AddWithValue("$count", count);
+        insert.Parameters.AddWithValue("$offset", offset);
+        insert.Parameters.AddWithValue("$sections", MemoryMarshal.AsBytes(CollectionsMarshal.AsSpan(sections)).ToArray());
+        await insert.ExecuteNonQueryAsync(cancellationToken);
+        (_chunks, _columns) = (null, null);
+    }
+
+    /// <summary>Called once the run stops writing: folds the write-ahead log into the index.</summary>
+    public Task CompleteAsync(CancellationToken cancellationToken = default) =>
+        ExecuteAsync("PRAGMA wal_checkpoint(TRUNCATE);", cancellationToken);
+
+    public async Task<ResultPage> PageAsync(ResultQuery query, CancellationToken cancellationToken = default)
+    {
+        var take = Math.Clamp(query.Take, 1, 1000);
+        var skip = Math.Max(0, query.Skip);
+        var columns = await ColumnsAsync(cancellationToken);
+        int[] chosen;
+        int total;
+        if (query.Label is null && query.MinScore is null && query.MaxScore is null && query.SortBy != "score")
+        {
+            // File order, unfiltered: the page is a range of positions.
+            total = columns.Rows.Length;
+            var first = query.Descending ? Math.Max(0, total - skip - take) : Math.Min(skip, total);
+            var last = query.Descending ? Math.Max(0, total - skip) : Math.Min(skip + take, total);
+            chosen = [.. Enumerable.Range(first, last - first)];
+            if (query.Descending)
+            {
+                Array.Reverse(chosen);
+            }
+        }
+        else
+        {
+            var matching = new List<int>();
+            for (var i = 0; i < columns.Rows.Length; i++)
+            {
+                var score = Rounded(columns.Scores[i]);
+                if ((query.MinScore is not { } min || score >= min)
+                    && (query.MaxScore is not { } max || score <= max)
+                    && (query.Label is null || _layout.Labels?.Of(score) == query.Label))
+                {
+                    matching.Add(i);
+                }
+            }
+
+            var positions = matching.ToArray(); // in row order
+            total = positions.Length;
+            if (query.SortBy == "score")
+            {
+                // Primitive keys sort several times faster than a comparison; equal scores then go back to row order.
+                var keys = new double[positions.Length];
+                for (var i = 0; i < keys.Length; i++)
+                {
+                    keys[i] = query.Descending ? -Rounded(columns.Scores[positions[i]]) : Rounded(columns.Scores[positions[i]]);
+                }
+
+                Array.Sort(keys, positions);
+                for (var start = 0; start < keys.Length;)
+                {
+                    var end = start + 1;
+                    while (end < keys.Length && keys[end] == keys[start])
+                    {
+                        end++;
+                    }
+
+                    Array.Sort(positions, start, end - start);
+                    start = end;
+                }
+            }
+            else if (query.Descending)
+            {
+                Array.Reverse(positions);
+            }
+
+            chosen = [.. positions.Skip(skip).Take(take)];
+        }
+
+        var rows = new List<ResultRow>(chosen.Length);
+        foreach (var position in chosen)
+        {
+            var chunk = await DecodeAsync(columns.Chunk[position], cancellationToken);
+            rows.Add(chunk.Row(columns.Index[position]));
+        }
+
+        return new ResultPage(rows, total);
+    }
+
+    /// <summary>Every row in file order (exports stream this).</summary>
+    public async IAsyncEnumerable<ResultRow> AllAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var chunks = await ChunksAsync(cancellationToken);
+        for (var c = 0; c < chunks.Length; c++)
+        {
+            var chunk = await ReadChunkAsync(chunks[c], cancellationToken);
+            for (var i = 0; i < chunk.Count; i++)
+            {
+                yield return chunk.Row(i);
+            }
+        }
+    }
+
+    /// <summary>The label cell and score of every row that has a label cell (for evaluation).</summary>
+    public async Task<(List<string> Actual, List<float> Score)> LabelledAsync(CancellationToken cancellationToken = default)
+    {
+        var actual = new List<string>();
+        var score = new List<float>();
+        foreach (var entry in await ChunksAsync(cancellationToken))
+        {
+            var chunk = await ReadChunkAsync(entry, cancellationToken);
+            for (var i = 0; i < chunk.Count; i++)
+            {
+                if (chunk.Label(i) is { Length: > 0 } label)
+                {
+                    actual.Add(label);
+                    score.Add(chunk.Scores[i]);
+                }
+            }
+        }
+
+        return (actual, score);
+    }
+
+    /// <summary>Rows per predicted label (classification), in label order.</summary>
+    public async Task<IReadOnlyList<(string Label, int Count)>> LabelCountsAsync(CancellationToken cancellationToken = default)
+    {
+        if (_layout.Labels is not { } labels)
+        {
+            return [];
+        }
+
+        var scores = (await ColumnsAsync(cancellationToken)).Scores;
+        var positive = scores.Count(s => Rounded(s) >= ResultLabels.Threshold);
+        return [.. new[] { (labels.Positive, positive), (labels.Negative, scores.Length - positive) }
+            .Where(c => c.Item2 > 0).OrderBy(c => c.Item1, StringComparer.Ordinal)];
+    }
+
+    /// <summary>Rows per equal-width interval: [0, 1] for probabilities, the observed range for values.</summary>
+    public async Task<IReadOnlyList<HistogramBin>> HistogramAsync(bool probability, int bins = 10, CancellationToken cancellationToken = default)
+    {
+        var scores = (await ColumnsAsync(cancellationToken)).Scores.Select(Rounded).ToArray();
+        if (scores.Length == 0 && !probability)
+        {
+            return [];
+        }
+
+        double from = 0, to = 1;
+        if (!probability)
+        {
+            (from, to) = (scores.Min(), scores.Max());
+            if (to <= from)
+            {
+                to = from + 1;
+            }
+        }
+
+        var width = (to - from) / bins;
+        var counts = new int[bins];
+        foreach (var score in scores)
+        {
+            counts[Math.Clamp((int)((score - from) / width), 0, bins - 1)]++;
+        }
+
+        return [.. counts.Select((c, i) => new HistogramBin(from + i * width, from + (i + 1) * width, c))];
+    }
+
+    /// <summary>Scores as the results show them: the model's float, to six decimals.</summary>
+    private static double Rounded(float score) => Math.Round(score, 6);
+
+    /// <summary>Every row's file row number and score, in file order, with its chunk (read once per open file).</summary>
+    private async Task<(int[] Rows, float[] Scores, int[] Chunk, int[] Index)> ColumnsAsync(CancellationToken cancellationToken)
+    {
+        if (_columns is { } loaded)
+        {
+            return loaded;
+        }
+
+        var chunks = await ChunksAsync(cancellationToken);
+        var total = chunks.Sum(c => c.Count);
+        var (rows, scores, chunkOf, index) = (new int[total], new float[total], new int[total], new int[total]);
+        var at = 0;
+        for (var c = 0; c < chunks.Length; c++)
+        {
+            var entry = chunks[c];
+            var bytes = new byte[entry.Sections[0] + entry.Sections[1]];
+            await ReadAtAsync(entry.Offset, bytes, cancellationToken);
+            MemoryMarshal.Cast<byte, int>(bytes.AsSpan(0, entry.Sections[0])).CopyTo(rows.AsSpan(at));
+            MemoryMarshal.Cast<byte, float>(bytes.AsSpan(entry.Sections[0])).CopyTo(scores.AsSpan(at));
+            chunkOf.AsSpan(at, entry.Count).Fill(c);
+            for (var i = 0; i < entry.Count; i++)
+            {
+                index[at + i] = i;
+            }
+
+            at += entry.Count;
+        }
+
+        _columns = (rows, scores, chunkOf, index);
+        return _columns.Value;
+    }
+
+    private sealed record ChunkEntry(int FirstRow, int Count, long Offset, int[] Sections)
+    {
+        public long End => Offset + Sections.Sum(s => (long)s);
+    }
+
+    private async Task<ChunkEntry[]> ChunksAsync(CancellationToken cancellationToken)
+    {
+        if (_chunks is not null)
+        {
+            return _chunks;
+        }
+
+        var chunks = new List<ChunkEntry>();
+        await using var command = _connection.CreateCommand();
+        command.CommandText = "SELECT FirstRow, Count, Offset, Sections FROM Chunks ORDER BY FirstRow";
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            chunks.Add(new ChunkEntry(reader.GetInt32(0), reader.GetInt32(1), reader.GetInt64(2), MemoryMarshal.Cast<byte, int>((byte[])reader.GetValue(3)).ToArray()));
+        }
+
+        return _chunks = [.. chunks];
+    }
+
+    private async Task<DecodedChunk> DecodeAsync(int chunk, CancellationToken cancellationToken)
+    {
+        if (!_decoded.TryGetValue(chunk, out var decoded))
+        {
+            _decoded[chunk] = decoded = await ReadChunkAsync((await ChunksAsync(cancellationToken))[chunk], cancellationToken);
+        }
+
+        return decoded;
+    }
+
+    private async Task<DecodedChunk> ReadChunkAsync(ChunkEntry entry, CancellationToken cancellationToken)
+    {
+        var bytes = new byte[entry.End - entry.Offset];
+        await ReadAtAsync(entry.Offset, bytes, cancellationToken);
+        return new DecodedChunk(_layout, entry.Count, entry.Sections, bytes);
+    }
+
+    private async Task ReadAtAsync(long offset, byte[] into, CancellationToken cancellationToken)
+    {
+        var read = await RandomAccess.ReadAsync(_data.SafeFileHandle, into, offset, cancellationToken);
+        if (read < into.Length)
+        {
+            throw new InvalidDataException("The results data file is shorter than its index says.");
+        }
+    }
+
+    /// <summary>One chunk's columns, decoded from its bytes; rows are made as they are asked for.</summary>
+    private sealed class DecodedChunk
+    {
+        private readonly ResultLayout _layout;
+        private readonly byte[] _bytes;
+        private readonly int[] _starts;
+        private readonly int[] _sections;
+
+        public DecodedChunk(ResultLayout layout, int count, int[] sections, byte[] bytes)
+        {
+            (_layout, Count, _sections, _bytes) = (layout, count, sections, bytes);
+            _starts = new int[sections.Length];
+            for (var s = 1; s < sections.Length; s++)
+            {
+                _starts[s] = _starts[s - 1] + sections[s - 1];
+            }
+
+            Rows = MemoryMarshal.Cast<byte, int>(Section(0)).ToArray();
+            Scores = MemoryMarshal.Cast<byte, float>(Section(1)).ToArray();
+        }
+
+        public int Count { get; }
+
+        public int[] Rows { get; }
+
+        public float[] Scores { get; }
+
+        private ReadOnlySpan<byte> Section(int s) => _bytes.AsSpan(_starts[s], _sections[s]);
+
+        /// <summary>Input <paramref name="c"/> of row <paramref name="i"/>: the number as read, or the category's declared name.</summary>
+        public string Input(int c, int i)
+        {
+            var section = Section(2 + c);
+            if (_layout.Inputs[c].Categories is { } categories)
+            {
+                var position = MemoryMarshal.Cast<byte, ushort>(section)[i];
+                return position < categories.Count ? categories[position] : string.Empty;
+            }
+
+            var number = section.Length == Count * sizeof(float) ? MemoryMarshal.Cast<byte, float>(section)[i] : MemoryMarshal.Cast<byte, double>(section)[i];
+            return number.ToString("R", CultureInfo.InvariantCulture);
+        }
+
+        public string? Label(int i)
+        {
+            var labels = 2 + _layout.Inputs.Count;
+            if (_sections.Length < labels + 2)
+            {
+                return null;
+            }
+
+            var ends = MemoryMarshal.Cast<byte, int>(Section(labels));
+            var start = i == 0 ? 0 : ends[i - 1];
+            return Encoding.UTF8.GetString(Section(labels + 1)[start..ends[i]]);
+        }
+
+        public ResultRow Row(int i)
+        {
+            var inputs = new string[_layout.Inputs.Count];
+            for (var c = 0; c < inputs.Length; c++)
+            {
+                inputs[c] = Input(c, i);
+            }
+
+            var score = Rounded(Scores[i]);
+            return new ResultRow(Rows[i], _layout.Labels?.Of(score), score, Label(i), inputs);
+        }
+    }
+
+    private async Task<ResultLayout> ReadLayoutAsync(CancellationToken cancellationToken) =>
+        JsonSerializer.Deserialize<ResultLayout>((string)(await ScalarAsync("SELECT Value FROM Meta WHERE Key = 'layout'", cancellationToken))!)!;
+
+    private async Task WriteLayoutAsync(ResultLayout layout, CancellationToken cancellationToken)
+    {
+        await using var command = _connection.CreateCommand();
+        command.CommandText = "INSERT OR REPLACE INTO Meta (Key, Value) VALUES ('layout', $layout)";
+        command.Parameters.AddWithValue("$layout", JsonSerializer.Serialize(layout));
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Cuts the data file back to the end of the last indexed chunk (a write the process did not live to index) and
+    /// drops index rows whose data is not all there (a machine that lost power); their rows are scored again.
+    /// </summary>
+    private async Task DropLostChunksAsync(CancellationToken cancellationToken)
+    {
+        var chunks = await ChunksAsync(cancellationToken);
+        var length = _data.Length;
+        var lost = chunks.Where(c => c.End > length).ToList();
+        foreach (var chunk in lost)
+        {
+            await using var delete = _connection.CreateCommand();
+            delete.CommandText = "DELETE FROM Chunks WHERE FirstRow = $first";
+            delete.Parameters.AddWithValue("$first", chunk.FirstRow);
+            await delete.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        _data.SetLength(chunks.Except(lost).Select(c => c.End).DefaultIfEmpty(0).Max());
+        (_chunks, _columns) = (null, null);
+    }
+
+    private static async Task<bool> TableExistsAsync(SqliteConnection connection, string table, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = $name";
+        command.Parameters.AddWithValue("$name", table);
+        return Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture) > 0;
+    }
+
+    /// <summary>
+    /// Rewrites results of an earlier version (a SQLite row per result, inputs as text) in chunks, reading the inputs
+    /// with the template's schema, then drops the old table. Interrupted, it starts again on the next open.
+    /// </summary>
+    private async Task ConvertRowPerResultAsync(TemplateManifest manifest, CancellationToken cancellationToken)
+    {
+        await ExecuteAsync("DELETE FROM Chunks;", cancellationToken);
+        _data.SetLength(0);
+        (_chunks, _columns) = (null, null);
+        const int ChunkRows = 4096;
+        var chunk = new RecordChunk(manifest, [.. Enumerable.Range(0, manifest.Inputs.Count)], manifest.Inputs.Count, ChunkRows);
+        var scores = new float[ChunkRows];
+        var record = new LegacyRecord(manifest.Inputs.Count);
+        await using (var command = _connection.CreateCommand())
+        {
+            command.CommandText = "SELECT Row, Score, Actual, Inputs FROM Results ORDER BY Row";
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                record.Set(reader.GetInt32(0), reader.GetString(3).Split('\u001F'), reader.IsDBNull(2) ? string.Empty : reader.GetString(2));
+                scores[chunk.Count] = (float)reader.GetDouble(1);
+                if (!chunk.TryAdd(record, null))
+                {
+                    continue; // the template changed so that an old row no longer fits; it is left out
+                }
+
+                if (chunk.IsFull)
+                {
+                    await AppendAsync(chunk, scores, cancellationToken);
+                    chunk.Clear();
+                }
+            }
+        }
+
+        await AppendAsync(chunk, scores, cancellationToken);
+        await ExecuteAsync("DROP TABLE Results;", cancellationToken);
+    }
+
+    /// <summary>An old result row read as a record: the inputs in input order, then the label cell.</summary>
+    private sealed class LegacyRecord(int inputs) : ITabularRecordReader
+    {
+        private string?[] _cells = new string?[inputs + 1];
+
+        public IReadOnlyList<string> Header { get; } = [];
+
+        public string Description => "results";
+
+        public string? Encoding => null;
+
+        public int Row { get; private set; }
+
+        public string?[] Current => _cells;
+
+        public string? RecordError => null;
+
+        public void Set(int row, string[] inputs, string label)
+        {
+            Row = row;
+            _cells = [.. inputs.Take(_cells.Length - 1), .. Enumerable.Repeat<string?>(null, Math.Max(0, _cells.Length - 1 - inputs.Length)), label];
+        }
+
+        public ValueTask<bool> ReadAsync(CancellationToken cancellationToken = default) => ValueTask.FromResult(false);
+
+        public void Dispose()
+        {
+        }
+    }
+
+    private async Task ExecuteAsync(string sql, CancellationToken cancellationToken)
+    {
+        await using var command = _connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private async Task<object?> ScalarAsync(string sql, CancellationToken cancellationToken)
+    {
+        await using var command = _connection.CreateCommand();
+        command.CommandText = sql;
+        return await command.ExecuteScalarAsync(cancellationToken);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _data.DisposeAsync();
+        await _connection.DisposeAsync();
+    }
+}
