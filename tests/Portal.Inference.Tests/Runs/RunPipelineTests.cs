@@ -1,0 +1,127 @@
+using System.Text;
+using Microsoft.Data.Sqlite;
+using Portal.Core.Datasets;
+using Portal.Core.Runs;
+using Portal.Inference.Runs;
+using Portal.Inference.Templates;
+
+namespace Portal.Inference.Tests.Runs;
+
+/// <summary>
+/// The two-thread run pipeline on the credit pack and real files: every valid row scored once and stored in file order
+/// with the model's own score, a resume after a given row, a stop after a chunk, and a file that turns unreadable
+/// half-way (the chunks before it are stored, the error is the reader's).
+/// </summary>
+public sealed class RunPipelineTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("portal-pipeline-").FullName;
+    private readonly TemplateCatalog _catalog = Packs.Catalog();
+
+    [Fact]
+    public async Task Every_valid_row_is_scored_once_in_file_order_with_the_models_score()
+    {
+        var (csv, rows) = await CreditFileAsync(2_500, invalidEvery: 7);
+        var (scored, completed, results) = await RunAsync(csv, after: 0, chunkRows: 256);
+        Assert.True(completed);
+        var expected = Enumerable.Range(1, rows).Where(r => r % 7 != 0).ToList();
+        Assert.Equal(expected.Count, scored);
+        var all = await results.ToListAsync();
+        Assert.Equal(expected, all.Select(r => r.Row));
+
+        var model = _catalog.Model("finance-credit-risk")!;
+        var (_, sample) = Packs.ReadCsv(Path.Combine(Packs.Folder(), "..", "Portal.Training", "Data", "german-credit", "german-credit.csv"));
+        var manifest = _catalog.Find("finance-credit-risk")!.Manifest;
+        var direct = model.Score(Packs.Batch(manifest, sample.Take(6)));
+        Assert.Equal(direct.Select(s => Math.Round(s, 6)), all.Take(6).Select(r => r.Score)); // rows 1–6 are the data set's first six
+    }
+
+    [Fact]
+    public async Task A_resumed_run_scores_only_the_rows_after_the_last_stored_one_and_a_stop_keeps_what_was_stored()
+    {
+        var (csv, _) = await CreditFileAsync(1_000, invalidEvery: 0);
+        var (scored, completed, results) = await RunAsync(csv, after: 600, chunkRows: 100);
+        Assert.Equal((400, true), (scored, completed));
+        Assert.Equal(Enumerable.Range(601, 400), await results.Select(r => r.Row).ToListAsync());
+
+        var stops = 0;
+        (scored, completed, results) = await RunAsync(csv, after: 0, chunkRows: 100, afterChunk: _ => Task.FromResult(++stops < 3));
+        Assert.Equal((300, false), (scored, completed));
+        Assert.Equal(Enumerable.Range(1, 300), await results.Select(r => r.Row).ToListAsync());
+    }
+
+    [Fact]
+    public async Task A_file_that_turns_unreadable_fails_with_the_readers_message_after_storing_the_chunks_before()
+    {
+        var (csv, _) = await CreditFileAsync(3_000, invalidEvery: 0);
+        await using (var file = new FileStream(csv, FileMode.Append))
+        {
+            file.Write([0xFF, 0xFE, 0x0A]);
+        }
+
+        var path = Path.Combine(_folder, "broken.results.db");
+        var pack = _catalog.Find("finance-credit-risk")!;
+        using var reader = await TabularFile.OpenAsync(csv, DatasetFormat.Csv, new UploadOptions());
+        await using var results = await RunResultsFile.CreateAsync(path, pack.Manifest, CancellationToken.None);
+        var error = await Assert.ThrowsAsync<TabularFileException>(() =>
+            new RunPipeline(pack.Manifest, _catalog.Model(pack.Id)!, 500).RunAsync(reader, null, results, 0, _ => Task.FromResult(true), CancellationToken.None));
+        Assert.Contains("not valid in its encoding", error.Message, StringComparison.Ordinal);
+        var stored = await results.CountAsync();
+        Assert.True(stored is > 0 and < 3_000 && stored % 500 == 0, $"{stored} rows stored");
+        Assert.Equal(stored, await results.LastRowAsync());
+    }
+
+    private async Task<(int Scored, bool Completed, IAsyncEnumerable<ResultRow> Results)> RunAsync(string csv, int after, int chunkRows, Func<int, Task<bool>>? afterChunk = null)
+    {
+        var pack = _catalog.Find("finance-credit-risk")!;
+        var path = Path.Combine(_folder, Guid.NewGuid().ToString("N") + ".results.db");
+        using var reader = await TabularFile.OpenAsync(csv, DatasetFormat.Csv, new UploadOptions());
+        int scored;
+        bool completed;
+        await using (var results = await RunResultsFile.CreateAsync(path, pack.Manifest, CancellationToken.None))
+        {
+            (scored, completed) = await new RunPipeline(pack.Manifest, _catalog.Model(pack.Id)!, chunkRows)
+                .RunAsync(reader, null, results, after, afterChunk ?? (_ => Task.FromResult(true)), CancellationToken.None);
+        }
+
+        return (scored, completed, ReadAllAsync(path));
+    }
+
+    private static async IAsyncEnumerable<ResultRow> ReadAllAsync(string path)
+    {
+        await using var results = await RunResultsFile.OpenAsync(path, null, CancellationToken.None);
+        await foreach (var row in results.AllAsync())
+        {
+            yield return row;
+        }
+    }
+
+    /// <summary>The credit data set's rows repeated; every <paramref name="invalidEvery"/>-th row gets an age of -1.</summary>
+    private async Task<(string Path, int Rows)> CreditFileAsync(int rows, int invalidEvery)
+    {
+        var source = await File.ReadAllLinesAsync(Path.Combine(Packs.Folder(), "..", "Portal.Training", "Data", "german-credit", "german-credit.csv"));
+        var header = source[0].Split(',');
+        var age = Array.IndexOf(header, "age");
+        var text = new StringBuilder(source[0]).Append('\n');
+        for (var r = 1; r <= rows; r++)
+        {
+            var cells = source[1 + ((r - 1) % (source.Length - 1))].Split(',');
+            if (invalidEvery > 0 && r % invalidEvery == 0)
+            {
+                cells[age] = "-1";
+            }
+
+            text.AppendJoin(',', cells).Append('\n');
+        }
+
+        var path = Path.Combine(_folder, Guid.NewGuid().ToString("N") + ".csv");
+        await File.WriteAllTextAsync(path, text.ToString());
+        return (path, rows);
+    }
+
+    public void Dispose()
+    {
+        _catalog.Dispose();
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(_folder, recursive: true);
+    }
+}
