@@ -100,7 +100,7 @@ public sealed class RecordChunk
             return false;
         }
 
-        Labels?.Add(reader.Cell(_label).Trim());
+        Labels?.Add(TabularValidator.Trim(reader.Cell(_label)));
         Rows[at] = reader.Row;
         Count++;
         return true;

@@ -77,7 +77,7 @@ public static class TabularValidator
     public static string? CheckCell(InputColumn input, ReadOnlySpan<char> cell, out double value)
     {
         value = 0;
-        var text = cell.Trim();
+        var text = Trim(cell);
         if (text.IsEmpty)
         {
             return "is missing";
@@ -165,6 +165,13 @@ public static class TabularValidator
 
         return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out number);
     }
+
+    /// <summary>
+    /// <see cref="MemoryExtensions.Trim(ReadOnlySpan{char})"/>, answering at once for the usual cell that starts and
+    /// ends with a visible ASCII character.
+    /// </summary>
+    public static ReadOnlySpan<char> Trim(ReadOnlySpan<char> cell) =>
+        cell.Length > 0 && (uint)(cell[0] - '!') <= '~' - '!' && (uint)(cell[^1] - '!') <= '~' - '!' ? cell : cell.Trim();
 
     private static readonly double[] PowersOfTen = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
 
