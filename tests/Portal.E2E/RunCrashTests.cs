@@ -20,7 +20,9 @@ public sealed class RunCrashTests
         {
             ["Portal:Demo:ApiKeys:member@hospital.demo"] = Key,
             ["Portal:Runs:Lease"] = "00:00:02",
-            ["Portal:Runs:ChunkRows"] = "2048",
+            // Small chunks, each recording its progress, keep the run long enough (hundreds of commits) to be killed mid-way.
+            ["Portal:Runs:ChunkRows"] = "1024",
+            ["Portal:Runs:ProgressInterval"] = "00:00:00",
             ["Portal:Runs:PollInterval"] = "00:00:00.250",
         });
         await portal.StartAsync();
