@@ -144,8 +144,9 @@ public sealed class RunService(
         }
         else
         {
-            await db.Runs.Where(r => r.Id == id).ExecuteUpdateAsync(s => s.SetProperty(r => r.CancelRequested, true), cancellationToken);
+            // This process's worker stops at once; a worker in another process sees the flag with its next progress.
             queue.CancelLocal(id);
+            await db.Runs.Where(r => r.Id == id).ExecuteUpdateAsync(s => s.SetProperty(r => r.CancelRequested, true), cancellationToken);
         }
 
         return await db.Runs.AsNoTracking().SingleAsync(r => r.Id == id, cancellationToken);
