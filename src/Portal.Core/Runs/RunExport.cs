@@ -37,6 +37,7 @@ public sealed record RunSummary(Run Run, TemplateManifest Manifest, string Owner
             }
         }
 
+        yield return ("inputs", "as the model read them: numbers as parsed, categories in the template's spelling");
         yield return ("disclaimer", Manifest.Disclaimer.En);
     }
 }

@@ -38,6 +38,7 @@ public sealed class RunExportTests
         Assert.Equal("2", lines["rows left out (invalid)"]);
         Assert.Equal("0.9876", lines["AUC"]);
         Assert.Equal("dr.lee@hospital.demo", lines["by"]);
+        Assert.Equal("as the model read them: numbers as parsed, categories in the template's spelling", lines["inputs"]);
         Assert.Equal(run.FinishedAt.Value.ToString("u", CultureInfo.InvariantCulture), lines["finished"]);
         Assert.StartsWith("medical-breast-cancer (", lines["template"], StringComparison.Ordinal);
     }
