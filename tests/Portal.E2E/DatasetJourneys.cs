@@ -73,6 +73,7 @@ public sealed class DatasetJourneys(PortalAppFixture app) : JourneyTest(app)
             await Assertions.Expect(ByTestId("histogram").Locator("svg")).ToBeVisibleAsync();
             await Assertions.Expect(ByTestId("label-counts").Locator("svg")).ToBeVisibleAsync();
             await Assertions.Expect(ByTestId("results-grid").Locator("tbody tr")).ToHaveCountAsync(25);
+            await Assertions.Expect(ByTestId("inputs-as-read")).ToContainTextAsync("as the model read them");
             await DocScreenshotAsync("run-results");
 
             // Only the rows predicted "bad", the least certain first (just above the 0.5 threshold).
