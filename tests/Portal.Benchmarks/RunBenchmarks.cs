@@ -70,26 +70,18 @@ public class RunBenchmarks
 
     /// <summary>ONNX Runtime alone on the same 100,000 rows, in the same chunks, tensors built once.</summary>
     [Benchmark(Baseline = true)]
-    public int BareScoring()
-    {
-        var n = 0;
-        foreach (var inputs in _bareChunks)
-        {
-            using var results = _bare.Run(_runOptions, _inputNames, inputs, [TabularModel.ProbabilityOutput]);
-            n += results[0].GetTensorDataAsSpan<float>().Length;
-        }
-
-        return n;
-    }
+    public int BareScoring() => ScoreAll(_bare);
 
     /// <summary>The same with one ONNX Runtime thread (the portal's setting); the faster of the two is the fair baseline.</summary>
     [Benchmark]
-    public int BareScoringOneThread()
+    public int BareScoringOneThread() => ScoreAll(_bareOneThread);
+
+    private int ScoreAll(InferenceSession session)
     {
         var n = 0;
         foreach (var inputs in _bareChunks)
         {
-            using var results = _bareOneThread.Run(_runOptions, _inputNames, inputs, [TabularModel.ProbabilityOutput]);
+            using var results = session.Run(_runOptions, _inputNames, inputs, [TabularModel.ProbabilityOutput]);
             n += results[0].GetTensorDataAsSpan<float>().Length;
         }
 

@@ -32,7 +32,7 @@ public sealed class RunResultsFile : IAsyncDisposable
     private readonly FileStream _data;
     private ResultLayout _layout = null!;
     private ChunkEntry[]? _chunks;
-    private (int[] Rows, float[] Scores, int[] Chunk, int[] Index)? _columns;
+    private (int[] Rows, float[] Scores, int[] Starts)? _columns;
     private readonly Dictionary<int, DecodedChunk> _decoded = [];
 
     private RunResultsFile(SqliteConnection connection, FileStream data)
@@ -51,27 +51,37 @@ public sealed class RunResultsFile : IAsyncDisposable
             throw new FileNotFoundException("The run has no results yet.", path);
         }
 
-        bool earlierVersion;
-        await using (var check = await ConnectAsync(path, SqliteOpenMode.ReadOnly, cancellationToken))
+        var connection = await ConnectAsync(path, SqliteOpenMode.ReadOnly, cancellationToken);
+        if (await TableExistsAsync(connection, "Results", cancellationToken))
         {
-            earlierVersion = await TableExistsAsync(check, "Results", cancellationToken);
-        }
-
-        if (earlierVersion)
-        {
+            await connection.DisposeAsync();
             if (manifest is null)
             {
                 throw new InvalidDataException("These results were written by an earlier version of the portal and their template is no longer installed.");
             }
 
-            await using var converted = await CreateAsync(path, manifest, cancellationToken);
+            await (await CreateAsync(path, manifest, cancellationToken)).DisposeAsync(); // converts
+            connection = await ConnectAsync(path, SqliteOpenMode.ReadOnly, cancellationToken);
         }
 
-        var connection = await ConnectAsync(path, SqliteOpenMode.ReadOnly, cancellationToken);
-        var data = new FileStream(DataPathOf(path), FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.RandomAccess);
-        var file = new RunResultsFile(connection, data);
-        file._layout = await file.ReadLayoutAsync(cancellationToken);
-        return file;
+        FileStream? data = null;
+        try
+        {
+            data = new FileStream(DataPathOf(path), FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.RandomAccess);
+            var file = new RunResultsFile(connection, data);
+            file._layout = await file.ReadLayoutAsync(cancellationToken);
+            return file;
+        }
+        catch
+        {
+            if (data is not null)
+            {
+                await data.DisposeAsync();
+            }
+
+            await connection.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>Creates the results of a run, or opens them to resume (cutting back what an interrupted write left).</summary>
@@ -309,8 +319,9 @@ public sealed class RunResultsFile : IAsyncDisposable
         var rows = new List<ResultRow>(chosen.Length);
         foreach (var position in chosen)
         {
-            var chunk = await DecodeAsync(columns.Chunk[position], cancellationToken);
-            rows.Add(chunk.Row(columns.Index[position]));
+            var c = Array.BinarySearch(columns.Starts, position);
+            c = c >= 0 ? c : ~c - 1;
+            rows.Add((await DecodeAsync(c, cancellationToken)).Row(position - columns.Starts[c]));
         }
 
         return new ResultPage(rows, total);
@@ -397,8 +408,8 @@ public sealed class RunResultsFile : IAsyncDisposable
     /// <summary>Scores as the results show them: the model's float, to six decimals.</summary>
     private static double Rounded(float score) => Math.Round(score, 6);
 
-    /// <summary>Every row's file row number and score, in file order, with its chunk (read once per open file).</summary>
-    private async Task<(int[] Rows, float[] Scores, int[] Chunk, int[] Index)> ColumnsAsync(CancellationToken cancellationToken)
+    /// <summary>Every row's file row number and score in file order, and where each chunk starts (read once per open file).</summary>
+    private async Task<(int[] Rows, float[] Scores, int[] Starts)> ColumnsAsync(CancellationToken cancellationToken)
     {
         if (_columns is { } loaded)
         {
@@ -407,7 +418,7 @@ public sealed class RunResultsFile : IAsyncDisposable
 
         var chunks = await ChunksAsync(cancellationToken);
         var total = chunks.Sum(c => c.Count);
-        var (rows, scores, chunkOf, index) = (new int[total], new float[total], new int[total], new int[total]);
+        var (rows, scores, starts) = (new int[total], new float[total], new int[chunks.Length]);
         var at = 0;
         for (var c = 0; c < chunks.Length; c++)
         {
@@ -416,16 +427,11 @@ public sealed class RunResultsFile : IAsyncDisposable
             await ReadAtAsync(entry.Offset, bytes, cancellationToken);
             MemoryMarshal.Cast<byte, int>(bytes.AsSpan(0, entry.Sections[0])).CopyTo(rows.AsSpan(at));
             MemoryMarshal.Cast<byte, float>(bytes.AsSpan(entry.Sections[0])).CopyTo(scores.AsSpan(at));
-            chunkOf.AsSpan(at, entry.Count).Fill(c);
-            for (var i = 0; i < entry.Count; i++)
-            {
-                index[at + i] = i;
-            }
-
+            starts[c] = at;
             at += entry.Count;
         }
 
-        _columns = (rows, scores, chunkOf, index);
+        _columns = (rows, scores, starts);
         return _columns.Value;
     }
 

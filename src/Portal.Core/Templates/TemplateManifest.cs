@@ -1,4 +1,3 @@
-using System.Collections.Frozen;
 using System.Globalization;
 using System.Text.Json.Serialization;
 
@@ -51,16 +50,9 @@ public sealed record InputColumn
     /// <summary>The typical value (training median or mode): what explanations substitute to measure a feature's effect.</summary>
     public required string Baseline { get; init; }
 
-    private FrozenDictionary<string, int>? _categoryLookup;
-
-    /// <summary>Allowed category, case-insensitively, to its position in <see cref="Categories"/> (built once per column).</summary>
-    internal FrozenDictionary<string, int> CategoryLookup =>
-        _categoryLookup ??= (Categories ?? []).Select((c, i) => (c, i)).DistinctBy(p => p.c, StringComparer.OrdinalIgnoreCase)
-            .ToFrozenDictionary(p => p.c, p => p.i, StringComparer.OrdinalIgnoreCase);
-
     /// <summary>
     /// The position of the category <paramref name="text"/> names, case-insensitively (the first when two differ only
-    /// in case, as <see cref="CategoryLookup"/>), or -1. Cells read from a file are matched this way without making
+    /// in case), or -1. Cells read from a file are matched this way without making
     /// strings: only names of the cell's length are compared, the exact spelling first, which is several times faster
     /// than hashing the cell.
     /// </summary>
@@ -111,7 +103,7 @@ public sealed record InputColumn
     /// category's position. Used for baselines, which the manifest writes as text.
     /// </summary>
     public float BatchValue(string text) => Type == InputType.Category
-        ? CategoryLookup[text]
+        ? CategoryIndex(text) is var index and >= 0 ? index : throw new KeyNotFoundException($"'{text}' is not a category of {Name}.")
         : float.Parse(text, System.Globalization.CultureInfo.InvariantCulture);
 }
 

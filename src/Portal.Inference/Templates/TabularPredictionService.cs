@@ -1,4 +1,5 @@
 using Portal.Core.Quotas;
+using Portal.Core.Runs;
 using Portal.Core.Templates;
 
 namespace Portal.Inference.Templates;
@@ -42,14 +43,14 @@ public sealed class TabularPredictionService(TemplateCatalog catalog, IQuotaServ
         await using var lease = await quota.ReserveAsync(QuotaMetric.PredictionRows, rows.Count, templateId, cancellationToken);
         var batch = validation.Batch;
         var scores = model.Score(batch);
-        var output = pack.Manifest.Output;
+        var labels = ResultLabels.For(pack.Manifest);
         var explanations = explain ? TabularExplainer.ExplainAll(model, batch) : null;
         var predictions = new Prediction[batch.Count];
         for (var i = 0; i < batch.Count; i++)
         {
             var contributions = explanations?[i];
-            predictions[i] = pack.Manifest.IsClassification
-                ? new Prediction(scores[i] >= 0.5f ? output.PositiveLabel : output.NegativeLabel, Math.Round(scores[i], 6), null, contributions)
+            predictions[i] = labels is not null
+                ? new Prediction(labels.Of(scores[i]), Math.Round(scores[i], 6), null, contributions)
                 : new Prediction(null, null, Math.Round(scores[i], 4), contributions);
         }
 
