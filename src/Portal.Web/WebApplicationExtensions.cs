@@ -31,6 +31,7 @@ public static class WebApplicationExtensions
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddMudServices(o => o.SnackbarConfiguration.PositionClass = Defaults.Classes.Position.BottomRight);
         services.AddLocalization(o => o.ResourcesPath = "Resources");
+        services.AddTransient<MudLocalizer, PortalMudLocalizer>();
         services.AddHttpContextAccessor();
         services.AddDataProtection()
             .SetApplicationName("Portal")
