@@ -61,6 +61,7 @@ public sealed class DatasetJourneys(PortalAppFixture app) : JourneyTest(app)
             await ByTestId("start-run").ClickAsync();
 
             await Assertions.Expect(Page).ToHaveURLAsync(new Regex("/runs/[0-9a-f-]{36}$"));
+            var runPage = Page.Url;
             await WaitInteractiveAsync();
             await Assertions.Expect(ByTestId("run-progress")).ToBeVisibleAsync();
             await Assertions.Expect(ByTestId("progress-text")).ToContainTextAsync(new Regex("rows/s · about .* left"));
@@ -104,6 +105,16 @@ public sealed class DatasetJourneys(PortalAppFixture app) : JourneyTest(app)
             var records = await File.ReadAllLinesAsync((await usage.PathAsync())!);
             Assert.Contains(records, l => l.Contains(",finance-credit-risk,PredictionRows,150000,Succeeded,Ui,", StringComparison.Ordinal));
             Assert.Contains(records, l => l.Contains(",finance-credit-risk,PredictionRows,1,Succeeded,Ui,", StringComparison.Ordinal));
+
+            // The member deletes the results for good; the run keeps its counts and charge.
+            await Page.GotoAsync(runPage);
+            await WaitInteractiveAsync();
+            await ByTestId("delete-results").ClickAsync();
+            await Page.Locator(".mud-dialog button", new() { HasText = "Delete" }).ClickAsync();
+            await Assertions.Expect(ByTestId("results-deleted")).ToContainTextAsync("were deleted");
+            await Assertions.Expect(ByTestId("results-grid")).ToHaveCountAsync(0);
+            await Assertions.Expect(ByTestId("export-csv")).ToHaveCountAsync(0);
+            await Assertions.Expect(ByTestId("charged")).ToHaveTextAsync("150,000");
             File.Delete(file);
         });
 

@@ -792,6 +792,9 @@ namespace Portal.Migrations.Sqlite.Migrations
                     b.Property<Guid?>("ReservationId")
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("ResultsDeletedAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int>("RowsDone")
                         .HasColumnType("INTEGER");
 

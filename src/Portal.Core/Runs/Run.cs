@@ -67,6 +67,9 @@ public sealed class Run : ITenantOwned
 
     public DateTimeOffset? FinishedAt { get; set; }
 
+    /// <summary>When its owner or a tenant admin deleted the results (the run stays in the history with its counts and charge).</summary>
+    public DateTimeOffset? ResultsDeletedAt { get; set; }
+
     public string? Error { get; set; }
 
     public bool CancelRequested { get; set; }

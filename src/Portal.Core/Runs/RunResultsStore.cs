@@ -41,6 +41,16 @@ public sealed class RunResultsStore(DatasetStorage storage)
     public Task<RunResultsFile> OpenAsync(Run run, TemplateManifest? manifest, CancellationToken cancellationToken = default) =>
         RunResultsFile.OpenAsync(PathOf(run), manifest, cancellationToken);
 
+    /// <summary>Deletes a run's results: the index with its journal files and the data file.</summary>
+    public void Delete(Run run)
+    {
+        var path = PathOf(run);
+        foreach (var file in new[] { path, path + "-wal", path + "-shm", RunResultsFile.DataPathOf(path) })
+        {
+            File.Delete(file); // no error when it is not there
+        }
+    }
+
     /// <summary>Creates (or opens, to resume or complete) a run's results for its worker.</summary>
     public Task<RunResultsFile> CreateAsync(Run run, TemplateManifest? manifest, CancellationToken cancellationToken = default) =>
         RunResultsFile.CreateAsync(PathOf(run), manifest, cancellationToken);

@@ -16,6 +16,9 @@ public sealed class RunRefusedException(string message, ValidationReport? report
     public ValidationReport? Report { get; } = report;
 }
 
+/// <summary>The run is still queued or running, and what was asked needs it finished.</summary>
+public sealed class RunBusyException(string message) : Exception(message);
+
 /// <summary>
 /// Starts, lists and cancels runs for the caller. Starting validates the whole file once, reserves
 /// <see cref="QuotaMetric.PredictionRows"/> for its valid rows (refused up front when the quota cannot cover them) and
@@ -30,6 +33,7 @@ public sealed class RunService(
     DatasetService datasets,
     RunQueue queue,
     RunResultsStore results,
+    Audit.IAuditLog audit,
     IOptions<RunOptions> options,
     TimeProvider clock)
 {
@@ -152,6 +156,32 @@ public sealed class RunService(
         return await db.Runs.AsNoTracking().SingleAsync(r => r.Id == id, cancellationToken);
     }
 
+    /// <summary>
+    /// Deletes a finished run's results for good: the scored rows with their inputs. The run stays in the history with
+    /// its counts, charge and metrics; its results answer that they were deleted.
+    /// </summary>
+    /// <exception cref="KeyNotFoundException">No such run visible to the caller.</exception>
+    /// <exception cref="RunBusyException">The run is still queued or running.</exception>
+    public async Task<Run> DeleteResultsAsync(Guid id, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var run = await Visible(db).SingleOrDefaultAsync(r => r.Id == id, cancellationToken) ?? throw new KeyNotFoundException("There is no such run.");
+        if (!run.IsFinished)
+        {
+            throw new RunBusyException("The run is still working; cancel it first, then delete its results.");
+        }
+
+        if (run.ResultsDeletedAt is null)
+        {
+            run.ResultsDeletedAt = clock.GetUtcNow();
+            await db.SaveChangesAsync(cancellationToken);
+            await audit.WriteAsync(run.TenantId, "run.results.deleted", run.Id.ToString(), $"{run.TemplateId} on {run.DatasetName} ({run.RowsDone} rows)", null, cancellationToken);
+        }
+
+        results.Delete(run); // after the flag, so a failure here leaves files a retry removes, never a run that shows missing results as there
+        return run;
+    }
+
     /// <summary>Display names of run owners (users of the caller's tenant only).</summary>
     public async Task<IReadOnlyDictionary<string, string>> OwnerNamesAsync(IEnumerable<string> userIds, CancellationToken cancellationToken = default)
     {
@@ -168,7 +198,7 @@ public sealed class RunService(
         return await results.OpenAsync(visible, catalog.Find(visible.TemplateId)?.Manifest, cancellationToken);
     }
 
-    public bool HasResults(Run run) => File.Exists(results.PathOf(run));
+    public bool HasResults(Run run) => run.ResultsDeletedAt is null && File.Exists(results.PathOf(run));
 
     private async Task<(Dataset Dataset, TemplateManifest Manifest)> ResolveAsync(Guid datasetId, string templateId, CancellationToken cancellationToken)
     {

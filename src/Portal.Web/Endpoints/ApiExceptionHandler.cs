@@ -31,6 +31,7 @@ internal sealed partial class ApiExceptionHandler(IProblemDetailsService problem
             TabularFileException => Problem(StatusCodes.Status400BadRequest, "The file cannot be read as a table", exception.Message),
             UploadTooLargeException => Problem(StatusCodes.Status413PayloadTooLarge, "File too large", exception.Message),
             RunRefusedException refused => RefusedProblem(refused),
+            RunBusyException busy => Problem(StatusCodes.Status409Conflict, "The run is still working", busy.Message),
             DatasetInUseException => Problem(StatusCodes.Status409Conflict, "Dataset in use", exception.Message),
             Portal.Core.Assistant.LlmUnavailableException => Problem(StatusCodes.Status502BadGateway, "The language model failed", exception.Message),
             Portal.Core.Assistant.AssistantRequestException => Problem(StatusCodes.Status400BadRequest, "The question cannot be answered", exception.Message),

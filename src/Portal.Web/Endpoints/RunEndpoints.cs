@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
@@ -13,11 +14,12 @@ namespace Portal.Web.Endpoints;
 public sealed record RunDto(
     Guid Id, string TemplateId, string ModelVersion, Guid DatasetId, string DatasetName, RunState State,
     int RowsTotal, int RowsDone, int RowsInvalid, long Charged, DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt,
-    string? Error, string? LabelColumn, int LabelledRows, ModelMetrics? Metrics, IReadOnlyDictionary<string, string> Mapping, int Attempts)
+    string? Error, string? LabelColumn, int LabelledRows, ModelMetrics? Metrics, IReadOnlyDictionary<string, string> Mapping, int Attempts,
+    DateTimeOffset? ResultsDeletedAt)
 {
     public static RunDto From(Run r) => new(
         r.Id, r.TemplateId, r.ModelVersion, r.DatasetId, r.DatasetName, r.State, r.RowsTotal, r.RowsDone, r.RowsInvalid, r.Charged,
-        r.CreatedAt, r.StartedAt, r.FinishedAt, r.Error, r.LabelColumn, r.LabelledRows, r.Metrics, r.Mapping, r.Attempts);
+        r.CreatedAt, r.StartedAt, r.FinishedAt, r.Error, r.LabelColumn, r.LabelledRows, r.Metrics, r.Mapping, r.Attempts, r.ResultsDeletedAt);
 }
 
 /// <summary><c>{"templateId", "datasetId", "mapping"?}</c>; or multipart with a <c>file</c> and <c>templateId</c> (and <c>mapping</c> as JSON).</summary>
@@ -43,6 +45,11 @@ internal static class RunEndpoints
         runs.MapGet("/{id:guid}/results", ResultsAsync)
             .WithName("GetRunResults").WithSummary("The results as CSV, or ?format=xlsx; the run's summary travels with them");
         runs.MapDelete("/{id:guid}", CancelAsync).WithName("CancelRun").WithSummary("Cancel a queued or running run; it is charged only for the rows already scored");
+        runs.MapDelete("/{id:guid}/results", DeleteResultsAsync)
+            .WithName("DeleteRunResults")
+            .WithSummary("Delete a finished run's results (scored rows and their inputs) for good; the run stays in the history")
+            .WithDescription("409 while the run is queued or running (cancel it first). Afterwards GET …/results answers 410.")
+            .ProducesProblem(StatusCodes.Status409Conflict);
     }
 
     /// <summary>The browser's download links (cookie-authenticated, outside the API): results and a dataset's error file.</summary>
@@ -123,12 +130,20 @@ internal static class RunEndpoints
     private static async Task<Results<Ok<RunDto>, ProblemHttpResult>> CancelAsync(Guid id, RunService runs, CancellationToken ct) =>
         TypedResults.Ok(RunDto.From(await runs.CancelAsync(id, ct)));
 
+    private static async Task<Ok<RunDto>> DeleteResultsAsync(Guid id, RunService runs, CancellationToken ct) =>
+        TypedResults.Ok(RunDto.From(await runs.DeleteResultsAsync(id, ct)));
+
     private static async Task<IResult> ResultsAsync(
         Guid id, string? format, HttpContext context, RunService runs, ITemplateCatalog catalog, UserManager<PortalUser> users, CancellationToken ct)
     {
         if (await runs.FindAsync(id, ct) is not { } run)
         {
             return NotFound();
+        }
+
+        if (run.ResultsDeletedAt is { } deleted)
+        {
+            return TypedResults.Problem(title: "Results deleted", detail: $"The run's results were deleted on {deleted.UtcDateTime.ToString("u", CultureInfo.InvariantCulture)}.", statusCode: StatusCodes.Status410Gone);
         }
 
         if (catalog.Find(run.TemplateId) is not { } pack || !runs.HasResults(run))

@@ -9,6 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Portal.Core.Data;
 using Portal.Core.Datasets;
 using Portal.Core.Quotas;
+using Portal.Core.Runs;
 
 namespace Portal.Web.Tests.Runs;
 
@@ -320,6 +321,7 @@ public sealed class RunApiTests : IClassFixture<RunApiTests.Factory>
         Assert.Equal(HttpStatusCode.NotFound, (await bank.GetAsync($"/api/v1/runs/{runId}")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await bank.GetAsync($"/api/v1/runs/{runId}/results")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await bank.DeleteAsync($"/api/v1/runs/{runId}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await bank.DeleteAsync($"/api/v1/runs/{runId}/results")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await bank.GetAsync($"/api/v1/datasets/{datasetId}")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await bank.DeleteAsync($"/api/v1/datasets/{datasetId}")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await bank.PostAsJsonAsync($"/api/v1/datasets/{datasetId}/validation", new { templateId = "medical-diabetes-progression" })).StatusCode);
@@ -334,6 +336,41 @@ public sealed class RunApiTests : IClassFixture<RunApiTests.Factory>
         Assert.Equal(HttpStatusCode.NoContent, (await hospital.DeleteAsync($"/api/v1/datasets/{datasetId}")).StatusCode);
         Assert.Equal(storage - sample.Length, await UsedAsync(hospital, QuotaMetric.StorageBytes));
         Assert.Equal(HttpStatusCode.OK, (await hospital.GetAsync($"/api/v1/runs/{runId}/results")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Deleting_a_runs_results_removes_its_files_and_keeps_the_run_in_the_history()
+    {
+        var member = _factory.Web.CreateApiClient(PortalWebFactory.HospitalMemberKey);
+        var sample = await File.ReadAllBytesAsync(Path.Combine(Repository(), "src", "Portal.Templates", "medical-breast-cancer", "sample.csv"));
+        var runId = (await JsonAsync(await member.PostAsync("/api/v1/runs", Multipart(sample, "b.csv", ("templateId", "medical-breast-cancer"))))).GetProperty("id").GetString()!;
+        var finished = await WaitForAsync(member, runId, Finished, TimeSpan.FromSeconds(60));
+        Assert.Equal(HttpStatusCode.OK, (await member.GetAsync($"/api/v1/runs/{runId}/results")).StatusCode);
+        var results = _factory.Web.Services.GetRequiredService<RunResultsStore>();
+        await using (var db = _factory.Web.Services.GetRequiredService<SystemDbContextFactory>().CreateDbContext())
+        {
+            var path = results.PathOf(db.Runs.Single(r => r.Id == Guid.Parse(runId)));
+            var files = Directory.GetFiles(Path.GetDirectoryName(path)!, Path.GetFileNameWithoutExtension(path) + "*");
+            Assert.Contains(path, files);
+            Assert.Contains(RunResultsFile.DataPathOf(path), files);
+
+            // The tenant admin (not the owner) deletes them.
+            var admin = _factory.Web.CreateApiClient(PortalWebFactory.HospitalAdminKey);
+            var deleted = await admin.DeleteAsync($"/api/v1/runs/{runId}/results");
+            Assert.Equal(HttpStatusCode.OK, deleted.StatusCode);
+            Assert.NotEqual(JsonValueKind.Null, (await JsonAsync(deleted)).GetProperty("resultsDeletedAt").ValueKind);
+            Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(path)!, Path.GetFileNameWithoutExtension(path) + "*"));
+            Assert.Single(db.AuditEntries.Where(a => a.Action == "run.results.deleted" && a.Target == runId));
+        }
+
+        var gone = await member.GetAsync($"/api/v1/runs/{runId}/results");
+        Assert.Equal(HttpStatusCode.Gone, gone.StatusCode);
+        Assert.Contains("were deleted", (await JsonAsync(gone)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        var run = await JsonAsync(await member.GetAsync($"/api/v1/runs/{runId}"));
+        Assert.Equal(finished.GetProperty("rowsDone").GetInt32(), run.GetProperty("rowsDone").GetInt32());
+        Assert.Equal(finished.GetProperty("charged").GetInt64(), run.GetProperty("charged").GetInt64());
+        Assert.Equal(JsonValueKind.Object, run.GetProperty("metrics").ValueKind);
+        Assert.Equal(HttpStatusCode.OK, (await member.DeleteAsync($"/api/v1/runs/{runId}/results")).StatusCode); // again: nothing left, no error
     }
 
     [Fact]
@@ -374,6 +411,9 @@ public sealed class RunApiTests : IClassFixture<RunApiTests.Factory>
         Assert.Equal(HttpStatusCode.Accepted, start.StatusCode);
         var runId = (await JsonAsync(start)).GetProperty("id").GetString()!;
         await WaitForAsync(client, runId, r => r.GetProperty("rowsDone").GetInt32() > 0 || Finished(r), TimeSpan.FromSeconds(60));
+        var busy = await client.DeleteAsync($"/api/v1/runs/{runId}/results");
+        Assert.Equal(HttpStatusCode.Conflict, busy.StatusCode);
+        Assert.Contains("cancel it first", (await JsonAsync(busy)).GetProperty("detail").GetString(), StringComparison.Ordinal);
 
         // "Takes effect" is the run stopped and recorded as cancelled (its finish time, on the server's clock, which is this
         // process's); how soon this test's polling notices is not part of it.
