@@ -102,27 +102,23 @@ public sealed class KnowledgeService(
         var caller = RequireAdmin();
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var document = await db.KnowledgeDocuments.SingleOrDefaultAsync(d => d.Id == id, cancellationToken) ?? throw new KeyNotFoundException("There is no such document.");
-        var tokens = embedder.IsMetered ? PassageSplitter.Split(document.Text).Sum(p => embedder.CountTokens(p.ForEmbedding)) : 0;
-        await using var lease = tokens > 0 ? await quota.ReserveAsync(QuotaMetric.LlmTokens, tokens, null, cancellationToken) : null;
-        await ReplacePassagesAsync(db, document, embedder, clock.GetUtcNow(), cancellationToken);
-        if (lease is not null)
-        {
-            await lease.SettleAsync(tokens);
-        }
-
+        await ReplacePassagesAsync(db, document, embedder, clock.GetUtcNow(), cancellationToken, MeteredEmbedAsync);
         index.Invalidate(caller.TenantId);
         await audit.WriteAsync(caller.TenantId, "knowledge.reindexed", document.Title, after: $"{document.PassageCount} passages", cancellationToken: cancellationToken);
         return Summary(document);
     }
 
     /// <summary>
-    /// Splits a document's stored text again, embeds it with <paramref name="with"/> and replaces its passages in one
-    /// transaction (re-indexing on request, and after a change of embedding model).
+    /// Splits a document's stored text again, embeds it with <paramref name="with"/> (through <paramref name="embed"/>
+    /// when the embedding is to be metered) and replaces its passages in one transaction (re-indexing on request, and
+    /// after a change of embedding model).
     /// </summary>
-    public static async Task ReplacePassagesAsync(PortalDbContext db, KnowledgeDocument document, ITextEmbedder with, DateTimeOffset now, CancellationToken cancellationToken)
+    public static async Task ReplacePassagesAsync(
+        PortalDbContext db, KnowledgeDocument document, ITextEmbedder with, DateTimeOffset now, CancellationToken cancellationToken,
+        Func<IReadOnlyList<string>, CancellationToken, Task<float[][]>>? embed = null)
     {
         var passages = PassageSplitter.Split(document.Text);
-        var vectors = await with.EmbedAsync([.. passages.Select(p => p.ForEmbedding)], cancellationToken);
+        var vectors = await (embed ?? with.EmbedAsync)([.. passages.Select(p => p.ForEmbedding)], cancellationToken);
         await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
         await db.KnowledgePassages.Where(p => p.DocumentId == document.Id).ExecuteDeleteAsync(cancellationToken);
         db.KnowledgePassages.AddRange(passages.Select((p, i) => new KnowledgePassage
@@ -200,20 +196,25 @@ public sealed class KnowledgeService(
 
         if (missing.Count > 0)
         {
-            var texts = missing.Select(i => passages[i].ForEmbedding).ToList();
-            // A model server's embeddings cost tokens like its answers: reserved before, charged when they arrived.
-            var tokens = embedder.IsMetered ? texts.Sum(embedder.CountTokens) : 0;
-            await using var lease = tokens > 0 ? await quota.ReserveAsync(QuotaMetric.LlmTokens, tokens, null, cancellationToken) : null;
-            var computed = await embedder.EmbedAsync(texts, cancellationToken);
-            if (lease is not null)
-            {
-                await lease.SettleAsync(tokens);
-            }
-
+            var computed = await MeteredEmbedAsync([.. missing.Select(i => passages[i].ForEmbedding)], cancellationToken);
             for (var j = 0; j < missing.Count; j++)
             {
                 vectors[missing[j]] = computed[j];
             }
+        }
+
+        return vectors;
+    }
+
+    /// <summary>Embeds texts for the caller; a model server's embeddings cost tokens like its answers: reserved before, charged when they arrived.</summary>
+    private async Task<float[][]> MeteredEmbedAsync(IReadOnlyList<string> texts, CancellationToken cancellationToken)
+    {
+        var tokens = embedder.IsMetered ? texts.Sum(embedder.CountTokens) : 0;
+        await using var lease = tokens > 0 ? await quota.ReserveAsync(QuotaMetric.LlmTokens, tokens, null, cancellationToken) : null;
+        var vectors = await embedder.EmbedAsync(texts, cancellationToken);
+        if (lease is not null)
+        {
+            await lease.SettleAsync(tokens);
         }
 
         return vectors;

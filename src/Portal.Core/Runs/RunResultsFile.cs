@@ -64,24 +64,10 @@ public sealed class RunResultsFile : IAsyncDisposable
             connection = await ConnectAsync(path, SqliteOpenMode.ReadOnly, cancellationToken);
         }
 
-        FileStream? data = null;
-        try
-        {
-            data = new FileStream(DataPathOf(path), FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.RandomAccess);
-            var file = new RunResultsFile(connection, data);
-            file._layout = await file.ReadLayoutAsync(cancellationToken);
-            return file;
-        }
-        catch
-        {
-            if (data is not null)
-            {
-                await data.DisposeAsync();
-            }
-
-            await connection.DisposeAsync();
-            throw;
-        }
+        return await WithDataAsync(
+            connection,
+            () => new FileStream(DataPathOf(path), FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.RandomAccess),
+            async file => file._layout = await file.ReadLayoutAsync(cancellationToken));
     }
 
     /// <summary>Creates the results of a run, or opens them to resume (cutting back what an interrupted write left).</summary>
@@ -90,25 +76,36 @@ public sealed class RunResultsFile : IAsyncDisposable
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var connection = await ConnectAsync(path, SqliteOpenMode.ReadWriteCreate, cancellationToken);
+        return await WithDataAsync(
+            connection,
+            () => new FileStream(DataPathOf(path), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, 1, FileOptions.None),
+            async file =>
+            {
+                var earlierVersion = await TableExistsAsync(connection, "Results", cancellationToken);
+                await file.ExecuteAsync("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;" + Schema, cancellationToken);
+                if (await file.ScalarAsync("SELECT Value FROM Meta WHERE Key = 'layout'", cancellationToken) is not string)
+                {
+                    await file.WriteLayoutAsync(ResultLayout.Of(manifest ?? throw new InvalidOperationException("New results need their template.")), cancellationToken);
+                }
+
+                file._layout = await file.ReadLayoutAsync(cancellationToken);
+                await file.DropLostChunksAsync(cancellationToken);
+                if (earlierVersion && manifest is not null)
+                {
+                    await file.ConvertRowPerResultAsync(manifest, cancellationToken);
+                }
+            });
+    }
+
+    /// <summary>Opens the data file beside <paramref name="connection"/> and prepares the results; on failure both are closed.</summary>
+    private static async Task<RunResultsFile> WithDataAsync(SqliteConnection connection, Func<FileStream> openData, Func<RunResultsFile, Task> prepare)
+    {
         FileStream? data = null;
         try
         {
-            var earlierVersion = await TableExistsAsync(connection, "Results", cancellationToken);
-            data = new FileStream(DataPathOf(path), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read, 1, FileOptions.None);
+            data = openData();
             var file = new RunResultsFile(connection, data);
-            await file.ExecuteAsync("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;" + Schema, cancellationToken);
-            if (await file.ScalarAsync("SELECT Value FROM Meta WHERE Key = 'layout'", cancellationToken) is not string)
-            {
-                await file.WriteLayoutAsync(ResultLayout.Of(manifest ?? throw new InvalidOperationException("New results need their template.")), cancellationToken);
-            }
-
-            file._layout = await file.ReadLayoutAsync(cancellationToken);
-            await file.DropLostChunksAsync(cancellationToken);
-            if (earlierVersion && manifest is not null)
-            {
-                await file.ConvertRowPerResultAsync(manifest, cancellationToken);
-            }
-
+            await prepare(file);
             return file;
         }
         catch
