@@ -27,11 +27,14 @@ public abstract class JourneyTest(PortalAppFixture app) : IAsyncLifetime
         {
             await steps();
         }
-        catch
+        catch (Exception e)
         {
             await Page.ScreenshotAsync(new() { Path = Path.Combine(App.ScreenshotFolder, name + ".png"), FullPage = true });
-            await File.WriteAllTextAsync(Path.Combine(App.ScreenshotFolder, name + ".log"), App.AppLog());
-            throw;
+            var log = App.AppLog();
+            await File.WriteAllTextAsync(Path.Combine(App.ScreenshotFolder, name + ".log"), log);
+            // The portal's own log travels with the failure, so a CI run that keeps only its output still shows it.
+            var tail = string.Join('\n', log.Split('\n').TakeLast(80));
+            throw new Xunit.Sdk.XunitException($"{e.Message}\n--- the portal's log, last 80 lines ---\n{tail}", e);
         }
     }
 
