@@ -42,7 +42,7 @@ public static class CoreServiceCollectionExtensions
         var connectionString = ResolveSqliteConnectionString(
             configuration.GetConnectionString(ConnectionStringName) ?? DefaultConnectionString, paths);
         services.AddDbContext<PortalDbContext>(
-            o => o.UseSqlite(connectionString, x => x.MigrationsAssembly(MigrationsAssembly)).AddInterceptors(new SqliteBusyTimeout()),
+            o => o.UseSqlite(connectionString, x => x.MigrationsAssembly(MigrationsAssembly)),
             contextLifetime: ServiceLifetime.Scoped,
             optionsLifetime: ServiceLifetime.Singleton);
 
