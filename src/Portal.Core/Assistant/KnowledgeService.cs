@@ -147,7 +147,7 @@ public sealed class KnowledgeService(
         }
 
         index.Invalidate(caller.TenantId);
-        await quota.CreditAsync(QuotaMetric.StorageBytes, Math.Max(1, document.SizeBytes), null, cancellationToken);
+        await quota.CreditAsync(QuotaMetric.StorageBytes, Math.Max(1, document.SizeBytes), document.UploadedBy, null, cancellationToken);
         await audit.WriteAsync(caller.TenantId, "knowledge.deleted", document.Title, $"{document.FileName}; {document.PassageCount} passages", cancellationToken: cancellationToken);
     }
 

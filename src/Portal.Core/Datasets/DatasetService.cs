@@ -136,7 +136,7 @@ public sealed class DatasetService(
         db.Datasets.Remove(dataset);
         await db.SaveChangesAsync(cancellationToken);
         storage.Delete(dataset.StoredPath);
-        await quota.CreditAsync(QuotaMetric.StorageBytes, Math.Max(1, dataset.SizeBytes), null, cancellationToken);
+        await quota.CreditAsync(QuotaMetric.StorageBytes, Math.Max(1, dataset.SizeBytes), dataset.OwnerId, null, cancellationToken);
         await audit.WriteAsync(dataset.TenantId, "dataset.deleted", dataset.Id.ToString(), $"{dataset.Name} ({dataset.RowCount} rows, {dataset.SizeBytes} bytes)", null, cancellationToken);
     }
 

@@ -25,8 +25,12 @@ public interface IQuotaService
     /// <summary>Requests per minute allowed to the caller as a user and through the calling API key (null: no limit).</summary>
     Task<(long? User, long? Key)> GetRateLimitsAsync(CancellationToken cancellationToken = default);
 
-    /// <summary>Returns stored bytes (or any running total) when data is deleted.</summary>
-    Task CreditAsync(QuotaMetric metric, long amount, string? templateId = null, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Returns stored bytes (or any running total) when data is deleted: to the caller's tenant and to
+    /// <paramref name="ownerId"/>, the user of that tenant whose data it was (who may not be the caller: a tenant admin
+    /// deletes a member's dataset).
+    /// </summary>
+    Task CreditAsync(QuotaMetric metric, long amount, string ownerId, string? templateId = null, CancellationToken cancellationToken = default);
 }
 
 /// <summary>Consumption of one metric in one scope.</summary>

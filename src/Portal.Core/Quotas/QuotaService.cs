@@ -81,7 +81,7 @@ public sealed class QuotaService(
         return new QuotaLease(this, record.Id, metric, amount, started);
     }
 
-    public async Task CreditAsync(QuotaMetric metric, long amount, string? templateId = null, CancellationToken cancellationToken = default)
+    public async Task CreditAsync(QuotaMetric metric, long amount, string ownerId, string? templateId = null, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(amount);
         if (!metric.IsRunningTotal())
@@ -93,14 +93,16 @@ public sealed class QuotaService(
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var m = (int)metric;
         await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
-        foreach (var scope in new[] { TenantScope(caller.TenantId), UserScope(caller.UserId) })
+        foreach (var scope in new[] { TenantScope(caller.TenantId), UserScope(ownerId) })
         {
             await db.Database.ExecuteSqlAsync(
                 $"UPDATE QuotaCounters SET Used = CASE WHEN Used > {amount} THEN Used - {amount} ELSE 0 END WHERE Scope = {scope} AND Metric = {m} AND Period = {QuotaPeriods.Total}",
                 cancellationToken);
         }
 
-        db.UsageRecords.Add(NewUsage(caller, metric, -amount, templateId, 0, UsageOutcome.Succeeded));
+        // The ledger shows the owner's storage going down, whoever deleted the data.
+        var key = ownerId == caller.UserId ? caller.ApiKeyId : null;
+        db.UsageRecords.Add(Usage(caller.TenantId, ownerId, key, metric, -amount, templateId, 0, UsageOutcome.Succeeded, clock.GetUtcNow()));
         await db.SaveChangesAsync(cancellationToken);
         await tx.CommitAsync(cancellationToken);
     }

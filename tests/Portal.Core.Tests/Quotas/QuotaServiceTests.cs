@@ -163,7 +163,7 @@ public sealed class QuotaServiceTests : CoreHostTest
 
         await using (var scope = Host.ScopeFor(user))
         {
-            await scope.ServiceProvider.GetRequiredService<IQuotaService>().CreditAsync(QuotaMetric.StorageBytes, 500);
+            await scope.ServiceProvider.GetRequiredService<IQuotaService>().CreditAsync(QuotaMetric.StorageBytes, 500, user.UserId);
         }
 
         await ReserveAndSettleAsync(user, QuotaMetric.StorageBytes, 300);

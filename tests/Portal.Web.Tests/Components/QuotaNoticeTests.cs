@@ -26,7 +26,7 @@ public sealed class QuotaNoticeTests
 
         public Task<(long? User, long? Key)> GetRateLimitsAsync(CancellationToken cancellationToken = default) => Task.FromResult<(long?, long?)>((null, null));
 
-        public Task CreditAsync(QuotaMetric metric, long amount, string? templateId = null, CancellationToken cancellationToken = default) =>
+        public Task CreditAsync(QuotaMetric metric, long amount, string ownerId, string? templateId = null, CancellationToken cancellationToken = default) =>
             throw new NotSupportedException("The notice never credits.");
     }
 
