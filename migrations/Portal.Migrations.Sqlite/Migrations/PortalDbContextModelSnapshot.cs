@@ -792,6 +792,9 @@ namespace Portal.Migrations.Sqlite.Migrations
                     b.Property<Guid?>("ReservationId")
                         .HasColumnType("TEXT");
 
+                    b.Property<long>("ResultsBytes")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long?>("ResultsDeletedAt")
                         .HasColumnType("INTEGER");
 
@@ -809,6 +812,9 @@ namespace Portal.Migrations.Sqlite.Migrations
 
                     b.Property<int>("State")
                         .HasColumnType("INTEGER");
+
+                    b.Property<Guid?>("StorageReservationId")
+                        .HasColumnType("TEXT");
 
                     b.Property<string>("TemplateId")
                         .IsRequired()

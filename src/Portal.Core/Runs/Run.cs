@@ -61,6 +61,15 @@ public sealed class Run : ITenantOwned
     /// <summary>The PredictionRows reservation held while the run is queued or running.</summary>
     public Guid? ReservationId { get; set; }
 
+    /// <summary>The StorageBytes reservation for the results, held while the run is queued or running.</summary>
+    public Guid? StorageReservationId { get; set; }
+
+    /// <summary>
+    /// StorageBytes of the results: the estimate reserved while <see cref="StorageReservationId"/> is held, then the size
+    /// charged when the run finished; 0 once the results are deleted (the bytes go back to the owner).
+    /// </summary>
+    public long ResultsBytes { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
 
     public DateTimeOffset? StartedAt { get; set; }

@@ -125,6 +125,17 @@ public sealed class RunQueue(SystemDbContextFactory systemDb, TimeProvider clock
         await db.SaveChangesAsync(cancellationToken);
         return true;
     }
+
+    /// <summary>
+    /// Records what a finished run's results were charged, in place of the estimate reserved for them; false when the
+    /// results were deleted in the meantime (the charge is then to be given back).
+    /// </summary>
+    public async Task<bool> SetResultsBytesAsync(Guid runId, long bytes, CancellationToken cancellationToken)
+    {
+        await using var db = systemDb.CreateDbContext();
+        return await db.Runs.Where(r => r.Id == runId && r.ResultsDeletedAt == null).ExecuteUpdateAsync(
+            s => s.SetProperty(r => r.ResultsBytes, bytes).SetProperty(r => r.StorageReservationId, (Guid?)null), cancellationToken) == 1;
+    }
 }
 
 /// <summary>An in-process wake-up for idle workers (other processes find new runs by polling).</summary>

@@ -43,6 +43,17 @@ public sealed class RunResultsFile : IAsyncDisposable
 
     public static string DataPathOf(string path) => Path.ChangeExtension(path, ".bin");
 
+    /// <summary>
+    /// At least the bytes the results of <paramref name="rows"/> rows take, reserved as StorageBytes when a run starts:
+    /// per row its number and score, each number as a double (a chunk whose numbers all fit floats takes half), each
+    /// category as two bytes, a label cell's end and up to 16 bytes of it; and the index, a row per chunk.
+    /// </summary>
+    public static long EstimateBytes(TemplateManifest manifest, int rows, bool labelled)
+    {
+        var perRow = sizeof(int) + sizeof(float) + manifest.Inputs.Sum(i => i.Type == InputType.Category ? sizeof(ushort) : sizeof(double)) + (labelled ? sizeof(int) + 16 : 0);
+        return (64 * 1024) + ((long)rows * perRow) + ((rows / 4096L) + 1) * 1024;
+    }
+
     /// <summary>Opens existing results for reading (results written by an earlier version are converted first).</summary>
     public static async Task<RunResultsFile> OpenAsync(string path, TemplateManifest? manifest, CancellationToken cancellationToken)
     {

@@ -44,11 +44,19 @@ public sealed class RunResultsStore(DatasetStorage storage)
     /// <summary>Deletes a run's results: the index with its journal files and the data file.</summary>
     public void Delete(Run run)
     {
-        var path = PathOf(run);
-        foreach (var file in new[] { path, path + "-wal", path + "-shm", RunResultsFile.DataPathOf(path) })
+        foreach (var file in FilesOf(run))
         {
             File.Delete(file); // no error when it is not there
         }
+    }
+
+    /// <summary>The bytes a run's results take on disk (what its StorageBytes charge is; SQLite's shared-memory file is transient).</summary>
+    public long SizeOf(Run run) => FilesOf(run).Where(f => !f.EndsWith("-shm", StringComparison.Ordinal)).Select(f => new FileInfo(f)).Where(f => f.Exists).Sum(f => f.Length);
+
+    private string[] FilesOf(Run run)
+    {
+        var path = PathOf(run);
+        return [path, path + "-wal", path + "-shm", RunResultsFile.DataPathOf(path)];
     }
 
     /// <summary>Creates (or opens, to resume or complete) a run's results for its worker.</summary>

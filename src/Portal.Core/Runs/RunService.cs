@@ -76,8 +76,12 @@ public sealed class RunService(
         }
 
         var lease = await quota.ReserveAsync(QuotaMetric.PredictionRows, report.ValidRows, templateId, options.Value.ReservationHold, cancellationToken);
+        QuotaLease? storage = null;
         try
         {
+            // The results (inputs and predictions) are kept in the tenant's storage: their size is reserved up front too.
+            var resultsBytes = RunResultsFile.EstimateBytes(manifest, report.ValidRows, report.Mapping.LabelColumn is not null);
+            storage = await quota.ReserveAsync(QuotaMetric.StorageBytes, resultsBytes, templateId, options.Value.ReservationHold, cancellationToken);
             var run = new Run
             {
                 OwnerId = caller.UserId,
@@ -93,17 +97,24 @@ public sealed class RunService(
                 RowsTotal = report.ValidRows,
                 RowsInvalid = report.InvalidRows,
                 ReservationId = lease.Id,
+                StorageReservationId = storage.Id,
+                ResultsBytes = resultsBytes,
                 CreatedAt = clock.GetUtcNow(),
             };
             await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
             db.Runs.Add(run);
             await db.SaveChangesAsync(cancellationToken);
             queue.Signal.Notify();
-            return run; // the reservation stays held by the run; the worker settles it
+            return run; // the reservations stay held by the run; the worker settles them
         }
         catch
         {
             await lease.ReleaseAsync();
+            if (storage is not null)
+            {
+                await storage.ReleaseAsync();
+            }
+
             throw;
         }
     }
@@ -138,12 +149,18 @@ public sealed class RunService(
 
         var stoppedQueued = await db.Runs.Where(r => r.Id == id && r.State == RunState.Queued)
             .ExecuteUpdateAsync(s => s.SetProperty(r => r.State, RunState.Cancelled).SetProperty(r => r.CancelRequested, true)
-                .SetProperty(r => r.FinishedAt, clock.GetUtcNow()).SetProperty(r => r.ReservationId, (Guid?)null), cancellationToken);
+                .SetProperty(r => r.FinishedAt, clock.GetUtcNow()).SetProperty(r => r.ReservationId, (Guid?)null)
+                .SetProperty(r => r.StorageReservationId, (Guid?)null).SetProperty(r => r.ResultsBytes, 0L), cancellationToken);
         if (stoppedQueued == 1)
         {
             if (run.ReservationId is { } reservation)
             {
                 await quota.Resume(reservation, QuotaMetric.PredictionRows, run.RowsTotal).ReleaseAsync(UsageOutcome.Cancelled);
+            }
+
+            if (run.StorageReservationId is { } storage)
+            {
+                await quota.Resume(storage, QuotaMetric.StorageBytes, run.ResultsBytes).ReleaseAsync(UsageOutcome.Cancelled);
             }
         }
         else
@@ -173,8 +190,15 @@ public sealed class RunService(
 
         if (run.ResultsDeletedAt is null)
         {
+            var freed = run.StorageReservationId is null ? run.ResultsBytes : 0; // a finishing worker still settles its estimate
             run.ResultsDeletedAt = clock.GetUtcNow();
+            run.ResultsBytes = 0;
             await db.SaveChangesAsync(cancellationToken);
+            if (freed > 0)
+            {
+                await quota.CreditAsync(QuotaMetric.StorageBytes, freed, run.OwnerId, run.TemplateId, cancellationToken);
+            }
+
             await audit.WriteAsync(run.TenantId, "run.results.deleted", run.Id.ToString(), $"{run.TemplateId} on {run.DatasetName} ({run.RowsDone} rows)", null, cancellationToken);
         }
 

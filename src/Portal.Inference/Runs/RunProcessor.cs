@@ -33,6 +33,7 @@ public sealed class RunProcessor(
         scope.ServiceProvider.GetRequiredService<TenantContext>().Set(new Caller(run.OwnerId, run.TenantId, [], run.ApiKeyId));
         var quota = scope.ServiceProvider.GetRequiredService<IQuotaService>();
         var lease = run.ReservationId is { } reservation ? quota.Resume(reservation, QuotaMetric.PredictionRows, run.RowsTotal) : null;
+        var storage = run.StorageReservationId is { } held ? quota.Resume(held, QuotaMetric.StorageBytes, run.ResultsBytes) : null;
 
         using var work = queue.Track(run.Id, stopping);
         var done = 0;
@@ -63,9 +64,11 @@ public sealed class RunProcessor(
             }
 
             await results.CompleteAsync(CancellationToken.None);
-            if (await queue.FinishAsync(run.Id, workerId, state.Value, done, done, null, metrics, labelled, CancellationToken.None) && lease is not null)
+            var outcome = state == RunState.Cancelled ? UsageOutcome.Cancelled : UsageOutcome.Succeeded;
+            if (await queue.FinishAsync(run.Id, workerId, state.Value, done, done, null, metrics, labelled, CancellationToken.None))
             {
-                await lease.SettleAsync(done, state == RunState.Cancelled ? UsageOutcome.Cancelled : UsageOutcome.Succeeded);
+                await SettleAsync(lease, done, outcome);
+                await ChargeResultsAsync(run, storage, quota, outcome);
             }
 
             logger.LogInformation("Run {RunId} {State}: {Done} of {Total} rows", run.Id, state, done, run.RowsTotal);
@@ -77,21 +80,44 @@ public sealed class RunProcessor(
         }
         catch (OperationCanceledException)
         {
-            if (await queue.FinishAsync(run.Id, workerId, RunState.Cancelled, done, done, null, null, 0, CancellationToken.None) && lease is not null)
+            if (await queue.FinishAsync(run.Id, workerId, RunState.Cancelled, done, done, null, null, 0, CancellationToken.None))
             {
-                await lease.SettleAsync(done, UsageOutcome.Cancelled);
+                await SettleAsync(lease, done, UsageOutcome.Cancelled);
                 await CompleteResultsAsync(run);
+                await ChargeResultsAsync(run, storage, quota, UsageOutcome.Cancelled);
             }
         }
         catch (Exception e)
         {
             var message = e is TabularFileException ? e.Message : $"The run failed unexpectedly after {done} rows; the rows scored so far are kept (reference {run.Id}).";
             logger.LogError(e, "Run {RunId} failed after {Done} rows", run.Id, done);
-            if (await queue.FinishAsync(run.Id, workerId, RunState.Failed, done, done, message, null, 0, CancellationToken.None) && lease is not null)
+            if (await queue.FinishAsync(run.Id, workerId, RunState.Failed, done, done, message, null, 0, CancellationToken.None))
             {
-                await lease.SettleAsync(done, UsageOutcome.Failed);
+                await SettleAsync(lease, done, UsageOutcome.Failed);
                 await CompleteResultsAsync(run);
+                await ChargeResultsAsync(run, storage, quota, UsageOutcome.Failed);
             }
+        }
+    }
+
+    private static Task SettleAsync(QuotaLease? lease, int done, UsageOutcome outcome) => lease?.SettleAsync(done, outcome) ?? Task.CompletedTask;
+
+    /// <summary>
+    /// Charges the results' size on disk as StorageBytes in place of the estimate reserved at the start (the rows kept
+    /// by a cancelled or failed run are results too); gives it back when the results were deleted in the meantime.
+    /// </summary>
+    private async Task ChargeResultsAsync(Run run, QuotaLease? storage, IQuotaService quota, UsageOutcome outcome)
+    {
+        if (storage is null)
+        {
+            return;
+        }
+
+        var bytes = store.SizeOf(run);
+        await storage.SettleAsync(bytes, outcome);
+        if (!await queue.SetResultsBytesAsync(run.Id, bytes, CancellationToken.None) && bytes > 0)
+        {
+            await quota.CreditAsync(QuotaMetric.StorageBytes, bytes, run.OwnerId, run.TemplateId, CancellationToken.None);
         }
     }
 

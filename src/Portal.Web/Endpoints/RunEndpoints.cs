@@ -15,11 +15,12 @@ public sealed record RunDto(
     Guid Id, string TemplateId, string ModelVersion, Guid DatasetId, string DatasetName, RunState State,
     int RowsTotal, int RowsDone, int RowsInvalid, long Charged, DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt,
     string? Error, string? LabelColumn, int LabelledRows, ModelMetrics? Metrics, IReadOnlyDictionary<string, string> Mapping, int Attempts,
-    DateTimeOffset? ResultsDeletedAt)
+    DateTimeOffset? ResultsDeletedAt, long? ResultsBytes)
 {
     public static RunDto From(Run r) => new(
         r.Id, r.TemplateId, r.ModelVersion, r.DatasetId, r.DatasetName, r.State, r.RowsTotal, r.RowsDone, r.RowsInvalid, r.Charged,
-        r.CreatedAt, r.StartedAt, r.FinishedAt, r.Error, r.LabelColumn, r.LabelledRows, r.Metrics, r.Mapping, r.Attempts, r.ResultsDeletedAt);
+        r.CreatedAt, r.StartedAt, r.FinishedAt, r.Error, r.LabelColumn, r.LabelledRows, r.Metrics, r.Mapping, r.Attempts, r.ResultsDeletedAt,
+        r.StorageReservationId is null ? r.ResultsBytes : null); // the results' StorageBytes once charged (the estimate is only held)
 }
 
 /// <summary><c>{"templateId", "datasetId", "mapping"?}</c>; or multipart with a <c>file</c> and <c>templateId</c> (and <c>mapping</c> as JSON).</summary>

@@ -109,7 +109,9 @@ public sealed class RunApiTests : IClassFixture<RunApiTests.Factory>
         }
     }
 
-    private static bool Finished(JsonElement run) => run.GetProperty("state").GetString() is "Succeeded" or "Failed" or "Cancelled";
+    /// <summary>Finished and charged: the worker marks a run finished first, then settles rows and the results' storage.</summary>
+    private static bool Finished(JsonElement run) =>
+        run.GetProperty("state").GetString() is "Succeeded" or "Failed" or "Cancelled" && run.GetProperty("resultsBytes").ValueKind == JsonValueKind.Number;
 
     private static List<string[]> ParseCsv(string csv) =>
         [.. csv.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => !l.StartsWith("# ", StringComparison.Ordinal) && !l.StartsWith("\uFEFF# ", StringComparison.Ordinal)).Select(l => l.TrimEnd('\r').Split(','))];
@@ -343,6 +345,7 @@ public sealed class RunApiTests : IClassFixture<RunApiTests.Factory>
     {
         var member = _factory.Web.CreateApiClient(PortalWebFactory.HospitalMemberKey);
         var sample = await File.ReadAllBytesAsync(Path.Combine(Repository(), "src", "Portal.Templates", "medical-breast-cancer", "sample.csv"));
+        var storageBefore = await UsedAsync(member, QuotaMetric.StorageBytes);
         var runId = (await JsonAsync(await member.PostAsync("/api/v1/runs", Multipart(sample, "b.csv", ("templateId", "medical-breast-cancer"))))).GetProperty("id").GetString()!;
         var finished = await WaitForAsync(member, runId, Finished, TimeSpan.FromSeconds(60));
         Assert.Equal(HttpStatusCode.OK, (await member.GetAsync($"/api/v1/runs/{runId}/results")).StatusCode);
@@ -354,6 +357,11 @@ public sealed class RunApiTests : IClassFixture<RunApiTests.Factory>
             Assert.Contains(path, files);
             Assert.Contains(RunResultsFile.DataPathOf(path), files);
 
+            // The results are stored data of the owner: their size on disk is charged as StorageBytes, beside the upload.
+            var resultsBytes = finished.GetProperty("resultsBytes").GetInt64();
+            Assert.Equal(new FileInfo(path).Length + new FileInfo(RunResultsFile.DataPathOf(path)).Length, resultsBytes);
+            Assert.Equal(storageBefore + sample.Length + resultsBytes, await UsedAsync(member, QuotaMetric.StorageBytes));
+
             // The tenant admin (not the owner) deletes them.
             var admin = _factory.Web.CreateApiClient(PortalWebFactory.HospitalAdminKey);
             var deleted = await admin.DeleteAsync($"/api/v1/runs/{runId}/results");
@@ -361,6 +369,9 @@ public sealed class RunApiTests : IClassFixture<RunApiTests.Factory>
             Assert.NotEqual(JsonValueKind.Null, (await JsonAsync(deleted)).GetProperty("resultsDeletedAt").ValueKind);
             Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(path)!, Path.GetFileNameWithoutExtension(path) + "*"));
             Assert.Single(db.AuditEntries.Where(a => a.Action == "run.results.deleted" && a.Target == runId));
+
+            // Their bytes go back to the member who owned them, not to the admin who deleted them.
+            Assert.Equal(storageBefore + sample.Length, await UsedAsync(member, QuotaMetric.StorageBytes));
         }
 
         var gone = await member.GetAsync($"/api/v1/runs/{runId}/results");
@@ -370,7 +381,39 @@ public sealed class RunApiTests : IClassFixture<RunApiTests.Factory>
         Assert.Equal(finished.GetProperty("rowsDone").GetInt32(), run.GetProperty("rowsDone").GetInt32());
         Assert.Equal(finished.GetProperty("charged").GetInt64(), run.GetProperty("charged").GetInt64());
         Assert.Equal(JsonValueKind.Object, run.GetProperty("metrics").ValueKind);
+        Assert.Equal(0, run.GetProperty("resultsBytes").GetInt64());
         Assert.Equal(HttpStatusCode.OK, (await member.DeleteAsync($"/api/v1/runs/{runId}/results")).StatusCode); // again: nothing left, no error
+        Assert.Equal(storageBefore + sample.Length, await UsedAsync(member, QuotaMetric.StorageBytes)); // and nothing credited twice
+    }
+
+    [Fact]
+    public async Task A_run_whose_results_would_not_fit_the_storage_quota_is_refused_up_front_and_holds_nothing()
+    {
+        await using var factory = new PortalWebFactory(); // its own database: the limit set here stays out of the other tests
+        var client = factory.CreateApiClient(PortalWebFactory.HospitalMemberKey);
+        var bytes = await File.ReadAllBytesAsync(DataFile("german-credit"));
+        var dataset = await JsonAsync(await client.PostAsync("/api/v1/datasets", Multipart(bytes, "credit.csv")));
+        var storage = await UsedAsync(client, QuotaMetric.StorageBytes);
+        var rows = await UsedAsync(client, QuotaMetric.PredictionRows);
+        await using (var db = factory.Services.GetRequiredService<SystemDbContextFactory>().CreateDbContext())
+        {
+            var user = db.Users.Single(u => u.Email == "member@hospital.demo");
+            db.QuotaLimits.Add(new QuotaLimit { TenantId = user.TenantId, Scope = QuotaScope.User, SubjectId = user.Id, Metric = QuotaMetric.StorageBytes, PeriodLimit = storage + 10_000 });
+            await db.SaveChangesAsync();
+        }
+
+        var response = await client.PostAsJsonAsync("/api/v1/runs", new { templateId = "finance-credit-risk", datasetId = dataset.GetProperty("id").GetString() });
+        Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
+        var problem = await JsonAsync(response);
+        Assert.Equal("StorageBytes", problem.GetProperty("metric").GetString());
+        Assert.True(problem.GetProperty("requested").GetInt64() > 10_000, problem.ToString());
+        Assert.DoesNotContain((await JsonAsync(await client.GetAsync("/api/v1/runs"))).GetProperty("items").EnumerateArray(), r => r.GetProperty("datasetId").GetString() == dataset.GetProperty("id").GetString());
+        Assert.Equal(rows, await UsedAsync(client, QuotaMetric.PredictionRows));
+        Assert.Equal(storage, await UsedAsync(client, QuotaMetric.StorageBytes));
+        await using (var db = factory.Services.GetRequiredService<SystemDbContextFactory>().CreateDbContext())
+        {
+            Assert.Empty(db.QuotaReservations.Where(r => r.UserId == db.Users.Single(u => u.Email == "member@hospital.demo").Id)); // the rows' reservation was returned too
+        }
     }
 
     [Fact]
