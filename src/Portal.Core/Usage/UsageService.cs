@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Linq.Expressions;
 using Microsoft.EntityFrameworkCore;
 using Portal.Core.Accounts;
 using Portal.Core.Data;
@@ -88,16 +89,16 @@ public sealed class UsageService(IDbContextFactory<PortalDbContext> tenantDb, Sy
     }
 
     /// <summary>One metric per UTC day and template over the window: the days (oldest first) and, per template, a sum per day.</summary>
+    /// <remarks>The records stream through (a month of a busy tenant is millions of them); only the sums are kept.</remarks>
     public async Task<(IReadOnlyList<DateOnly> Days, IReadOnlyDictionary<string, long[]> ByTemplate)> DailyAsync(UsageQuery query, CancellationToken cancellationToken = default)
     {
         await using var db = await OpenAsync(cancellationToken);
-        var records = await Filtered(db, query).Select(r => new { r.Timestamp, r.TemplateId, r.Amount }).ToListAsync(cancellationToken);
-        var now = clock.GetUtcNow();
-        var first = DateOnly.FromDateTime((query.From ?? records.Select(r => r.Timestamp).DefaultIfEmpty(now).Min()).UtcDateTime);
-        var last = DateOnly.FromDateTime((query.To ?? now).UtcDateTime);
+        var (from, to) = Window(query);
+        var first = DateOnly.FromDateTime(from.UtcDateTime);
+        var last = DateOnly.FromDateTime(to.AddTicks(-1).UtcDateTime);
         var days = Enumerable.Range(0, Math.Max(1, last.DayNumber - first.DayNumber + 1)).Select(first.AddDays).ToList();
         var byTemplate = new Dictionary<string, long[]>(StringComparer.Ordinal);
-        foreach (var r in records)
+        await foreach (var r in Filtered(db, query).Select(r => new { r.Timestamp, r.TemplateId, r.Amount }).AsAsyncEnumerable().WithCancellation(cancellationToken))
         {
             var at = DateOnly.FromDateTime(r.Timestamp.UtcDateTime).DayNumber - first.DayNumber;
             if (at < 0 || at >= days.Count)
@@ -118,6 +119,10 @@ public sealed class UsageService(IDbContextFactory<PortalDbContext> tenantDb, Sy
     }
 
     /// <summary>Sums per group and metric over the whole window (not paged).</summary>
+    /// <remarks>
+    /// Summed by the database (GROUP BY) and named afterwards, or for days streamed through: the records of a window are
+    /// never all in memory.
+    /// </remarks>
     public async Task<IReadOnlyList<UsageGroup>> GroupAsync(UsageQuery query, string groupBy, CancellationToken cancellationToken = default)
     {
         if (!UsageGroupings.All.Contains(groupBy))
@@ -126,21 +131,88 @@ public sealed class UsageService(IDbContextFactory<PortalDbContext> tenantDb, Sy
         }
 
         await using var db = await OpenAsync(cancellationToken);
-        var records = await Filtered(db, query).AsNoTracking().ToListAsync(cancellationToken);
-        var names = groupBy is UsageGroupings.User or UsageGroupings.ApiKey or UsageGroupings.Tenant ? await NamesAsync(db, records, cancellationToken) : null;
-        string Key(UsageRecord r) => groupBy switch
+        var records = Filtered(db, query);
+        IEnumerable<UsageGroup> groups;
+        switch (groupBy)
         {
-            UsageGroupings.Day => r.Timestamp.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-            UsageGroupings.User => names!.Users.GetValueOrDefault(r.UserId, r.UserId),
-            UsageGroupings.ApiKey => r.ApiKeyId is { } k ? names!.Keys.GetValueOrDefault(k, k.ToString()) : "(browser)",
-            UsageGroupings.Tenant => names!.Tenants.GetValueOrDefault(r.TenantId, r.TenantId.ToString()),
-            UsageGroupings.Template => r.TemplateId ?? "(none)",
-            _ => r.Metric.ToString(),
-        };
+            case UsageGroupings.User:
+                var byUser = await SumAsync(records, r => r.UserId, cancellationToken);
+                var users = await UserNamesAsync(db, byUser.Select(g => g.Key), cancellationToken);
+                groups = byUser.Select(g => g.Named(users.GetValueOrDefault(g.Key, g.Key)));
+                break;
+            case UsageGroupings.ApiKey:
+                var byKey = await SumAsync(records, r => r.ApiKeyId, cancellationToken);
+                var keys = await KeyNamesAsync(db, byKey.Where(g => g.Key is not null).Select(g => g.Key!.Value), cancellationToken);
+                groups = byKey.Select(g => g.Named(g.Key is { } k ? keys.GetValueOrDefault(k, k.ToString()) : "(browser)"));
+                break;
+            case UsageGroupings.Tenant:
+                var byTenant = await SumAsync(records, r => r.TenantId, cancellationToken);
+                var tenants = await TenantNamesAsync(db, byTenant.Select(g => g.Key), cancellationToken);
+                groups = byTenant.Select(g => g.Named(tenants.GetValueOrDefault(g.Key, g.Key.ToString())));
+                break;
+            case UsageGroupings.Template:
+                groups = (await SumAsync(records, r => r.TemplateId, cancellationToken)).Select(g => g.Named(g.Key ?? "(none)"));
+                break;
+            case UsageGroupings.Metric:
+                groups = (await SumAsync(records, r => r.Metric, cancellationToken)).Select(g => g.Named(g.Key.ToString()));
+                break;
+            default:
+                groups = await ByDayAsync(records, cancellationToken);
+                break;
+        }
 
-        return [.. records.GroupBy(r => (Key: Key(r), r.Metric))
-            .Select(g => new UsageGroup(g.Key.Key, g.Key.Metric, g.Sum(r => r.Amount), g.Count()))
+        // Two ids may carry the same name (a renamed key); their sums are shown as one group.
+        return [.. groups.GroupBy(g => (g.Key, g.Metric))
+            .Select(g => new UsageGroup(g.Key.Key, g.Key.Metric, g.Sum(x => x.Amount), g.Sum(x => x.Records)))
             .OrderBy(g => g.Key, StringComparer.Ordinal).ThenBy(g => g.Metric)];
+    }
+
+    /// <summary>A sum of one metric for one value of a column.</summary>
+    private sealed record Sum<TKey>(TKey Key, QuotaMetric Metric, long Amount, int Records)
+    {
+        public UsageGroup Named(string name) => new(name, Metric, Amount, Records);
+    }
+
+    /// <summary>One row of the ledger reduced to what a sum needs: the grouping column's value, the metric and the amount.</summary>
+    private sealed class Keyed<TKey>
+    {
+        public TKey Key { get; init; } = default!;
+
+        public QuotaMetric Metric { get; init; }
+
+        public long Amount { get; init; }
+    }
+
+    /// <summary>GROUP BY <paramref name="key"/>, metric in the database.</summary>
+    private static async Task<List<Sum<TKey>>> SumAsync<TKey>(IQueryable<UsageRecord> records, Expression<Func<UsageRecord, TKey>> key, CancellationToken cancellationToken)
+    {
+        var record = key.Parameters[0];
+        var keyed = Expression.Lambda<Func<UsageRecord, Keyed<TKey>>>(
+            Expression.MemberInit(
+                Expression.New(typeof(Keyed<TKey>)),
+                Expression.Bind(typeof(Keyed<TKey>).GetProperty(nameof(Keyed<TKey>.Key))!, key.Body),
+                Expression.Bind(typeof(Keyed<TKey>).GetProperty(nameof(Keyed<TKey>.Metric))!, Expression.Property(record, nameof(UsageRecord.Metric))),
+                Expression.Bind(typeof(Keyed<TKey>).GetProperty(nameof(Keyed<TKey>.Amount))!, Expression.Property(record, nameof(UsageRecord.Amount)))),
+            record);
+        var sums = await records.Select(keyed)
+            .GroupBy(r => new { r.Key, r.Metric })
+            .Select(g => new { g.Key.Key, g.Key.Metric, Amount = g.Sum(r => r.Amount), Records = g.Count() })
+            .ToListAsync(cancellationToken);
+        return [.. sums.Select(s => new Sum<TKey>(s.Key, s.Metric, s.Amount, s.Records))];
+    }
+
+    /// <summary>Sums per UTC day, the records streamed through (the stored time is not a date the database can group on everywhere).</summary>
+    private static async Task<IEnumerable<UsageGroup>> ByDayAsync(IQueryable<UsageRecord> records, CancellationToken cancellationToken)
+    {
+        var sums = new Dictionary<(DateOnly, QuotaMetric), (long Amount, int Records)>();
+        await foreach (var r in records.Select(r => new { r.Timestamp, r.Metric, r.Amount }).AsAsyncEnumerable().WithCancellation(cancellationToken))
+        {
+            var key = (DateOnly.FromDateTime(r.Timestamp.UtcDateTime), r.Metric);
+            var (amount, count) = sums.GetValueOrDefault(key);
+            sums[key] = (amount + r.Amount, count + 1);
+        }
+
+        return sums.Select(s => new UsageGroup(s.Key.Item1.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), s.Key.Item2, s.Value.Amount, s.Value.Records));
     }
 
     /// <summary>Every tenant side by side over the window (PlatformAdmin): amounts per metric, active users, runs, failed calls.</summary>
@@ -220,14 +292,26 @@ public sealed class UsageService(IDbContextFactory<PortalDbContext> tenantDb, Sy
 
     private sealed record Names(Dictionary<Guid, string> Tenants, Dictionary<string, string> Users, Dictionary<Guid, string> Keys);
 
-    private static async Task<Names> NamesAsync(PortalDbContext db, IReadOnlyCollection<UsageRecord> records, CancellationToken cancellationToken)
+    private static async Task<Names> NamesAsync(PortalDbContext db, IReadOnlyCollection<UsageRecord> records, CancellationToken cancellationToken) => new(
+        await TenantNamesAsync(db, records.Select(r => r.TenantId), cancellationToken),
+        await UserNamesAsync(db, records.Select(r => r.UserId), cancellationToken),
+        await KeyNamesAsync(db, records.Where(r => r.ApiKeyId is not null).Select(r => r.ApiKeyId!.Value), cancellationToken));
+
+    private static async Task<Dictionary<Guid, string>> TenantNamesAsync(PortalDbContext db, IEnumerable<Guid> ids, CancellationToken cancellationToken)
     {
-        var tenantIds = records.Select(r => r.TenantId).Distinct().ToList();
-        var userIds = records.Select(r => r.UserId).Distinct().ToList();
-        var keyIds = records.Where(r => r.ApiKeyId is not null).Select(r => r.ApiKeyId!.Value).Distinct().ToList();
-        return new Names(
-            await db.Tenants.AsNoTracking().Where(t => tenantIds.Contains(t.Id)).ToDictionaryAsync(t => t.Id, t => t.Name, cancellationToken),
-            await db.Users.AsNoTracking().Where(u => userIds.Contains(u.Id)).ToDictionaryAsync(u => u.Id, u => u.Email ?? u.Id, cancellationToken),
-            await db.ApiKeys.AsNoTracking().Where(k => keyIds.Contains(k.Id)).ToDictionaryAsync(k => k.Id, k => $"{k.Name} ({k.Prefix}…)", cancellationToken));
+        var wanted = ids.Distinct().ToList();
+        return await db.Tenants.AsNoTracking().Where(t => wanted.Contains(t.Id)).ToDictionaryAsync(t => t.Id, t => t.Name, cancellationToken);
+    }
+
+    private static async Task<Dictionary<string, string>> UserNamesAsync(PortalDbContext db, IEnumerable<string> ids, CancellationToken cancellationToken)
+    {
+        var wanted = ids.Distinct().ToList();
+        return await db.Users.AsNoTracking().Where(u => wanted.Contains(u.Id)).ToDictionaryAsync(u => u.Id, u => u.Email ?? u.Id, cancellationToken);
+    }
+
+    private static async Task<Dictionary<Guid, string>> KeyNamesAsync(PortalDbContext db, IEnumerable<Guid> ids, CancellationToken cancellationToken)
+    {
+        var wanted = ids.Distinct().ToList();
+        return await db.ApiKeys.AsNoTracking().Where(k => wanted.Contains(k.Id)).ToDictionaryAsync(k => k.Id, k => $"{k.Name} ({k.Prefix}…)", cancellationToken);
     }
 }
