@@ -158,6 +158,17 @@ public class RunBenchmarks
         return scored;
     }
 
+    /// <summary>Each iteration's results file goes at once: kept, they would pile up as dirty pages the disk writes back during later iterations.</summary>
+    [IterationCleanup(Target = nameof(EndToEnd))]
+    public void DeleteResults()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        foreach (var file in Directory.GetFiles(_folder, "results-*"))
+        {
+            File.Delete(file);
+        }
+    }
+
     [GlobalCleanup]
     public void Cleanup()
     {

@@ -115,9 +115,14 @@ public sealed class RunProcessor(
 
         var bytes = store.SizeOf(run);
         await storage.SettleAsync(bytes, outcome);
-        if (!await queue.SetResultsBytesAsync(run.Id, bytes, CancellationToken.None) && bytes > 0)
+        if (!await queue.SetResultsBytesAsync(run.Id, bytes, CancellationToken.None))
         {
-            await quota.CreditAsync(QuotaMetric.StorageBytes, bytes, run.OwnerId, run.TemplateId, CancellationToken.None);
+            // Deleted while this worker finished: whatever it wrote since goes too, and so does the charge.
+            store.Delete(run);
+            if (bytes > 0)
+            {
+                await quota.CreditAsync(QuotaMetric.StorageBytes, bytes, run.OwnerId, run.TemplateId, CancellationToken.None);
+            }
         }
     }
 
