@@ -21,6 +21,7 @@ public static class CoreServiceCollectionExtensions
     public const string ConnectionStringName = "Portal";
     public const string DefaultConnectionString = "Data Source=App_Data/portal.db";
     public const string MigrationsAssembly = "Portal.Migrations.Sqlite";
+    public const string PostgreSqlMigrationsAssembly = "Portal.Migrations.PostgreSQL";
 
     /// <summary>Registers the application core: database, tenancy, Identity stores, quotas, API keys, e-mail, seeding.</summary>
     public static IServiceCollection AddPortalCore(this IServiceCollection services, IConfiguration configuration, string contentRoot)
@@ -39,10 +40,18 @@ public static class CoreServiceCollectionExtensions
         services.AddOptions<DemoOptions>().Bind(configuration.GetSection(DemoOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<DemoOptions>, DemoOptionsValidator>();
 
-        var connectionString = ResolveSqliteConnectionString(
-            configuration.GetConnectionString(ConnectionStringName) ?? DefaultConnectionString, paths);
+        services.AddOptions<DatabaseOptions>().Bind(configuration.GetSection(DatabaseOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        var database = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
+        var configured = configuration.GetConnectionString(ConnectionStringName);
+        Action<DbContextOptionsBuilder> useDatabase = database.Provider switch
+        {
+            DatabaseProvider.PostgreSQL => configured is { Length: > 0 } server
+                ? o => o.UseNpgsql(server, x => x.MigrationsAssembly(PostgreSqlMigrationsAssembly))
+                : throw new OptionsValidationException(DatabaseOptions.Section, typeof(DatabaseOptions), [$"{DatabaseOptions.Section}:Provider is PostgreSQL: set ConnectionStrings:{ConnectionStringName} to the server's connection string."]),
+            _ => o => o.UseSqlite(ResolveSqliteConnectionString(configured ?? DefaultConnectionString, paths), x => x.MigrationsAssembly(MigrationsAssembly)),
+        };
         services.AddDbContext<PortalDbContext>(
-            o => o.UseSqlite(connectionString, x => x.MigrationsAssembly(MigrationsAssembly)),
+            useDatabase,
             contextLifetime: ServiceLifetime.Scoped,
             optionsLifetime: ServiceLifetime.Singleton);
 

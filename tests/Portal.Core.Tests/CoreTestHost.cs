@@ -12,15 +12,31 @@ using Portal.Core.Tenancy;
 
 namespace Portal.Core.Tests;
 
-/// <summary>The real core on a fresh SQLite file per test class, with a controllable clock.</summary>
+/// <summary>
+/// The real core on a fresh database per test class, with a controllable clock: a SQLite file, or, when
+/// <c>PORTAL_TEST_POSTGRES</c> holds a server's connection string (<c>test.sh</c> starts one when PostgreSQL is
+/// installed), a new database on that server, dropped afterwards.
+/// </summary>
 public sealed class CoreTestHost : IAsyncDisposable
 {
+    /// <summary>The PostgreSQL server the tests run against instead of SQLite, if any.</summary>
+    public static string? PostgresServer { get; } = Environment.GetEnvironmentVariable("PORTAL_TEST_POSTGRES") is { Length: > 0 } server ? server : null;
+
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "portal-core-tests", Guid.NewGuid().ToString("N"));
 
     private CoreTestHost(Dictionary<string, string?> settings)
     {
         Directory.CreateDirectory(_folder);
-        settings["ConnectionStrings:Portal"] = $"Data Source={Path.Combine(_folder, "portal.db")}";
+        if (PostgresServer is { } server)
+        {
+            settings["Portal:Database:Provider"] = "PostgreSQL";
+            settings["ConnectionStrings:Portal"] = new Npgsql.NpgsqlConnectionStringBuilder(server) { Database = "portal_test_" + Path.GetFileName(_folder), MaxPoolSize = 60 }.ToString();
+        }
+        else
+        {
+            settings["ConnectionStrings:Portal"] = $"Data Source={Path.Combine(_folder, "portal.db")}";
+        }
+
         settings["Portal:Email:PickupDirectory"] = Path.Combine(_folder, "mail");
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var services = new ServiceCollection();
@@ -98,6 +114,15 @@ public sealed class CoreTestHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (PostgresServer is not null)
+        {
+            await using (var db = Services.GetRequiredService<SystemDbContextFactory>().CreateDbContext())
+            {
+                Npgsql.NpgsqlConnection.ClearAllPools();
+                await db.Database.EnsureDeletedAsync();
+            }
+        }
+
         await Services.DisposeAsync();
         SqliteConnection.ClearAllPools();
         try

@@ -19,11 +19,26 @@ public sealed class PortalWebFactory : WebApplicationFactory<Program>
 
     public IDictionary<string, string?> Settings { get; } = new Dictionary<string, string?>();
 
+    private string DatabaseName => "portal_web_test_" + Path.GetFileName(_folder);
+
+    /// <summary>The PostgreSQL server the tests run against instead of SQLite, if any.</summary>
+    public static string? PostgresServer { get; } = Environment.GetEnvironmentVariable("PORTAL_TEST_POSTGRES") is { Length: > 0 } server ? server : null;
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         Directory.CreateDirectory(_folder);
         builder.UseEnvironment("Testing");
-        builder.UseSetting("ConnectionStrings:Portal", $"Data Source={Path.Combine(_folder, "portal.db")}");
+        if (PostgresServer is { } server)
+        {
+            // PORTAL_TEST_POSTGRES (test.sh sets it when PostgreSQL is installed): a new database on that server, dropped afterwards.
+            builder.UseSetting("Portal:Database:Provider", "PostgreSQL");
+            builder.UseSetting("ConnectionStrings:Portal", new Npgsql.NpgsqlConnectionStringBuilder(server) { Database = DatabaseName }.ToString());
+        }
+        else
+        {
+            builder.UseSetting("ConnectionStrings:Portal", $"Data Source={Path.Combine(_folder, "portal.db")}");
+        }
+
         builder.UseSetting("Portal:Storage:Root", Path.Combine(_folder, "storage"));
         builder.UseSetting("Portal:Email:PickupDirectory", Path.Combine(_folder, "mail"));
         builder.UseSetting("Portal:Demo:Seed", "true");
@@ -67,7 +82,17 @@ public sealed class PortalWebFactory : WebApplicationFactory<Program>
 
     public override async ValueTask DisposeAsync()
     {
-        await base.DisposeAsync();
+        await base.DisposeAsync(); // stops the workers before their database goes
+        if (PostgresServer is { } postgres)
+        {
+            Npgsql.NpgsqlConnection.ClearAllPools();
+            await using var server = new Npgsql.NpgsqlConnection(new Npgsql.NpgsqlConnectionStringBuilder(postgres) { Database = "postgres" }.ToString());
+            await server.OpenAsync();
+            await using var drop = server.CreateCommand();
+            drop.CommandText = $"DROP DATABASE IF EXISTS \"{DatabaseName}\" WITH (FORCE)";
+            await drop.ExecuteNonQueryAsync();
+        }
+
         SqliteConnection.ClearAllPools();
         try
         {

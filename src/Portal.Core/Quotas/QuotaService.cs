@@ -44,10 +44,10 @@ public sealed class QuotaService(
             var m = (int)metric;
             var granted = t.Limit is { } limit
                 ? await db.Database.ExecuteSqlAsync(
-                    $"UPDATE QuotaCounters SET Reserved = Reserved + {amount} WHERE Scope = {t.Scope} AND Metric = {m} AND Period = {t.Period} AND Used + Reserved + {amount} <= {limit}",
+                    $"""UPDATE "QuotaCounters" SET "Reserved" = "Reserved" + {amount} WHERE "Scope" = {t.Scope} AND "Metric" = {m} AND "Period" = {t.Period} AND "Used" + "Reserved" + {amount} <= {limit}""",
                     cancellationToken)
                 : await db.Database.ExecuteSqlAsync(
-                    $"UPDATE QuotaCounters SET Reserved = Reserved + {amount} WHERE Scope = {t.Scope} AND Metric = {m} AND Period = {t.Period}",
+                    $"""UPDATE "QuotaCounters" SET "Reserved" = "Reserved" + {amount} WHERE "Scope" = {t.Scope} AND "Metric" = {m} AND "Period" = {t.Period}""",
                     cancellationToken);
             if (granted == 0)
             {
@@ -96,7 +96,7 @@ public sealed class QuotaService(
         foreach (var scope in new[] { TenantScope(caller.TenantId), UserScope(ownerId) })
         {
             await db.Database.ExecuteSqlAsync(
-                $"UPDATE QuotaCounters SET Used = CASE WHEN Used > {amount} THEN Used - {amount} ELSE 0 END WHERE Scope = {scope} AND Metric = {m} AND Period = {QuotaPeriods.Total}",
+                $"""UPDATE "QuotaCounters" SET "Used" = CASE WHEN "Used" > {amount} THEN "Used" - {amount} ELSE 0 END WHERE "Scope" = {scope} AND "Metric" = {m} AND "Period" = {QuotaPeriods.Total}""",
                 cancellationToken);
         }
 
@@ -209,7 +209,7 @@ public sealed class QuotaService(
             var scope = key[..at];
             var period = key[(at + 1)..];
             await db.Database.ExecuteSqlAsync(
-                $"UPDATE QuotaCounters SET Reserved = CASE WHEN Reserved > {held} THEN Reserved - {held} ELSE 0 END, Used = Used + {actual} WHERE Scope = {scope} AND Metric = {m} AND Period = {period}",
+                $"""UPDATE "QuotaCounters" SET "Reserved" = CASE WHEN "Reserved" > {held} THEN "Reserved" - {held} ELSE 0 END, "Used" = "Used" + {actual} WHERE "Scope" = {scope} AND "Metric" = {m} AND "Period" = {period}""",
                 ct);
         }
     }
