@@ -28,8 +28,9 @@ public sealed class AuditReader(IDbContextFactory<PortalDbContext> tenantDb, Sys
 
         await using var db = caller.IsPlatformAdmin ? systemDb.CreateDbContext() : await tenantDb.CreateDbContextAsync(cancellationToken);
         var now = clock.GetUtcNow();
-        var from = query.From ?? now.AddDays(-30);
-        var to = query.To ?? now.AddSeconds(1);
+        // Times are stored in UTC; a window given with another offset (an API caller's "+08:00") is the same instants.
+        var from = (query.From ?? now.AddDays(-30)).ToUniversalTime();
+        var to = (query.To ?? now.AddSeconds(1)).ToUniversalTime();
         var entries = db.AuditEntries.AsNoTracking().Where(e => e.Timestamp >= from && e.Timestamp < to);
         if (query.Action is { Length: > 0 } action)
         {

@@ -286,8 +286,9 @@ public sealed class UsageService(IDbContextFactory<PortalDbContext> tenantDb, Sy
 
     private (DateTimeOffset From, DateTimeOffset To) Window(UsageQuery query)
     {
+        // Times are stored in UTC; a window given with another offset (an API caller's "+08:00") is the same instants.
         var now = clock.GetUtcNow();
-        return (query.From ?? new DateTimeOffset(now.Year, now.Month, 1, 0, 0, 0, TimeSpan.Zero), query.To ?? now.AddSeconds(1));
+        return ((query.From ?? new DateTimeOffset(now.Year, now.Month, 1, 0, 0, 0, TimeSpan.Zero)).ToUniversalTime(), (query.To ?? now.AddSeconds(1)).ToUniversalTime());
     }
 
     private sealed record Names(Dictionary<Guid, string> Tenants, Dictionary<string, string> Users, Dictionary<Guid, string> Keys);

@@ -82,4 +82,21 @@ public sealed class UsageApiTests(PortalWebFactory factory) : IClassFixture<Port
         Assert.Equal(HttpStatusCode.BadRequest, (await member.GetAsync("/api/v1/usage?from=2026-12-01&to=2026-11-01")).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await member.GetAsync("/api/v1/usage?metric=Bananas")).StatusCode);
     }
+
+    [Fact]
+    public async Task A_window_given_with_a_time_zone_offset_means_the_same_instants()
+    {
+        var admin = factory.CreateApiClient(PortalWebFactory.HospitalAdminKey);
+        await PredictTwiceAsync(admin);
+        const string Utc = "metric=PredictionRows&from=2020-01-01T00:00:00Z&to=2030-01-01T00:00:00Z"; // each call is itself metered as a request
+        const string Shanghai = "metric=PredictionRows&from=2020-01-01T08:00:00%2B08:00&to=2030-01-01T08:00:00%2B08:00"; // stored times are UTC on every engine
+        var byUtc = await JsonAsync(await admin.GetAsync($"/api/v1/usage?groupBy=metric&{Utc}"));
+        var byShanghai = await admin.GetAsync($"/api/v1/usage?groupBy=metric&{Shanghai}");
+        Assert.Equal(HttpStatusCode.OK, byShanghai.StatusCode);
+        Assert.Equal(byUtc.GetProperty("groups").GetRawText(), (await JsonAsync(byShanghai)).GetProperty("groups").GetRawText());
+        Assert.Equal(
+            (await JsonAsync(await admin.GetAsync($"/api/v1/usage?pageSize=1000&{Utc}"))).GetProperty("items").GetArrayLength(),
+            (await JsonAsync(await admin.GetAsync($"/api/v1/usage?pageSize=1000&{Shanghai}"))).GetProperty("items").GetArrayLength());
+        Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/api/v1/admin/audit?from=2020-01-01T08:00:00%2B08:00&to=2030-01-01T08:00:00%2B08:00")).StatusCode);
+    }
 }
