@@ -33,9 +33,10 @@ public static class WebApplicationExtensions
         services.AddLocalization(o => o.ResourcesPath = "Resources");
         services.AddTransient<MudLocalizer, PortalMudLocalizer>();
         services.AddHttpContextAccessor();
+        // The key ring lives in the portal's database, so web nodes sharing a PostgreSQL database accept each other's cookies.
         services.AddDataProtection()
             .SetApplicationName("Portal")
-            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(builder.Environment.ContentRootPath, "App_Data", "keys")));
+            .PersistKeysToDbContext<PortalDbContext>();
 
         AddAuthentication(services);
         AddApi(services);

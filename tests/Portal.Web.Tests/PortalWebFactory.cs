@@ -17,6 +17,15 @@ public sealed class PortalWebFactory : WebApplicationFactory<Program>
 
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "portal-web-tests", Guid.NewGuid().ToString("N"));
 
+    public PortalWebFactory()
+    {
+    }
+
+    private PortalWebFactory(PortalWebFactory node) => _folder = node._folder;
+
+    /// <summary>A second web node on the same database and storage as <paramref name="node"/> (dispose it first).</summary>
+    public static PortalWebFactory SecondNode(PortalWebFactory node) => new(node);
+
     public IDictionary<string, string?> Settings { get; } = new Dictionary<string, string?>();
 
     private string DatabaseName => "portal_web_test_" + Path.GetFileName(_folder);

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using System.Linq.Expressions;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
@@ -16,8 +17,14 @@ namespace Portal.Core.Data;
 /// rows with that tenant and refuses writes into any other.
 /// </summary>
 public class PortalDbContext(DbContextOptions<PortalDbContext> options, ITenantContext tenantContext)
-    : IdentityDbContext<PortalUser>(options)
+    : IdentityDbContext<PortalUser>(options), IDataProtectionKeyContext
 {
+    /// <summary>
+    /// The key ring that protects sign-in cookies and antiforgery tokens, kept in the database so that every web node on
+    /// the same database accepts a cookie another node issued (not tenant data: no tenant filter).
+    /// </summary>
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+
     public DbSet<Tenant> Tenants => Set<Tenant>();
     public DbSet<QuotaPlan> QuotaPlans => Set<QuotaPlan>();
     public DbSet<QuotaPlanLimit> QuotaPlanLimits => Set<QuotaPlanLimit>();
