@@ -255,9 +255,26 @@ public sealed class RunResultsFile : IAsyncDisposable
         (_chunks, _columns) = (null, null);
     }
 
-    /// <summary>Called once the run stops writing: folds the write-ahead log into the index.</summary>
-    public Task CompleteAsync(CancellationToken cancellationToken = default) =>
-        ExecuteAsync("PRAGMA wal_checkpoint(TRUNCATE);", cancellationToken);
+    /// <summary>
+    /// Called once the run stops writing: folds the write-ahead log into the index and, when no reader holds the file,
+    /// leaves write-ahead logging, so that finished results are one plain file that a node reading them over a shared
+    /// volume can open (SQLite's log needs the writer and its readers on one host). A reader at that moment only means
+    /// the file keeps its (already folded) log until it is written again.
+    /// </summary>
+    public async Task CompleteAsync(CancellationToken cancellationToken = default)
+    {
+        await ExecuteAsync("PRAGMA wal_checkpoint(TRUNCATE);", cancellationToken);
+        try
+        {
+            await using var command = _connection.CreateCommand();
+            command.CommandText = "PRAGMA journal_mode = DELETE;";
+            command.CommandTimeout = 1; // not the default 30 s of retries while a reader holds the file
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        catch (SqliteException e) when (e.SqliteErrorCode is 5 or 6) // SQLITE_BUSY, SQLITE_LOCKED: a reader has it open
+        {
+        }
+    }
 
     public async Task<ResultPage> PageAsync(ResultQuery query, CancellationToken cancellationToken = default)
     {

@@ -357,6 +357,16 @@ public sealed class RunApiTests : IClassFixture<RunApiTests.Factory>
             Assert.Contains(path, files);
             Assert.Contains(RunResultsFile.DataPathOf(path), files);
 
+            // Finished results are one plain SQLite file (no write-ahead log), readable from another node over a shared volume.
+            Assert.DoesNotContain(path + "-wal", files);
+            await using (var raw = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Mode=ReadOnly;Pooling=False"))
+            {
+                await raw.OpenAsync();
+                await using var mode = raw.CreateCommand();
+                mode.CommandText = "PRAGMA journal_mode;";
+                Assert.Equal("delete", (string?)await mode.ExecuteScalarAsync());
+            }
+
             // The results are stored data of the owner: their size on disk is charged as StorageBytes, beside the upload.
             var resultsBytes = finished.GetProperty("resultsBytes").GetInt64();
             Assert.Equal(new FileInfo(path).Length + new FileInfo(RunResultsFile.DataPathOf(path)).Length, resultsBytes);
