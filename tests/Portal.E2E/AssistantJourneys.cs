@@ -124,7 +124,7 @@ public sealed class AssistantJourneys(PortalAppFixture app) : JourneyTest(app)
 
             await ByTestId("conversation-item").Filter(new() { HasText = "Lists in Python" }).Locator("[data-testid=conversation-menu] button").ClickAsync();
             await ByTestId("conversation-delete").ClickAsync();
-            await Page.Locator(".mud-dialog button", new() { HasText = "Delete" }).ClickAsync();
+            await ConfirmAsync("Delete");
             await Assertions.Expect(ByTestId("conversations")).Not.ToContainTextAsync("Lists in Python");
             await Assertions.Expect(ByTestId("assistant-message")).ToHaveCountAsync(0);
         });

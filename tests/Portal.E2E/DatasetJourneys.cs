@@ -110,7 +110,7 @@ public sealed class DatasetJourneys(PortalAppFixture app) : JourneyTest(app)
             await Page.GotoAsync(runPage);
             await WaitInteractiveAsync();
             await ByTestId("delete-results").ClickAsync();
-            await Page.Locator(".mud-dialog button", new() { HasText = "Delete" }).ClickAsync();
+            await ConfirmAsync("Delete");
             await Assertions.Expect(ByTestId("results-deleted")).ToContainTextAsync("were deleted");
             await Assertions.Expect(ByTestId("results-grid")).ToHaveCountAsync(0);
             await Assertions.Expect(ByTestId("export-csv")).ToHaveCountAsync(0);

@@ -67,4 +67,31 @@ public abstract class JourneyTest(PortalAppFixture app) : IAsyncLifetime
     }
 
     protected ILocator ByTestId(string testId) => Page.Locator($"[data-testid={testId}]");
+
+    /// <summary>
+    /// Answers the open confirmation dialog with <paramref name="button"/> and waits until it has closed. A click that the
+    /// dialog never saw (it can land while the dialog is still being drawn; a CI run lost one) is repeated while the button
+    /// is still there, never after the dialog has gone.
+    /// </summary>
+    protected async Task ConfirmAsync(string button, IPage? page = null)
+    {
+        var dialog = (page ?? Page).Locator(".mud-dialog");
+        var answer = dialog.GetByRole(AriaRole.Button, new() { Name = button, Exact = true });
+        await answer.ClickAsync();
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            try
+            {
+                await Assertions.Expect(dialog).ToHaveCountAsync(0, new() { Timeout = 5_000 });
+                return;
+            }
+            catch (PlaywrightException) when (attempt < 2)
+            {
+                if (await answer.IsVisibleAsync())
+                {
+                    await answer.ClickAsync();
+                }
+            }
+        }
+    }
 }

@@ -128,7 +128,7 @@ public sealed class ApiKeyJourneys(PortalAppFixture app) : JourneyTest(app)
             Assert.Contains("member@hospital.demo", await me.Content.ReadAsStringAsync(), StringComparison.Ordinal);
 
             await ByTestId("revoke-key").First.ClickAsync();
-            await Page.Locator(".mud-dialog button", new() { HasText = "Revoke" }).ClickAsync();
+            await ConfirmAsync("Revoke");
             await Assertions.Expect(ByTestId("keys-grid")).ToContainTextAsync("Revoked");
             Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync("/api/v1/me")).StatusCode);
         });

@@ -31,7 +31,7 @@ public sealed class TenantJourneys(PortalAppFixture app) : JourneyTest(app)
             await adminPage.Locator("[data-interactive=true]").WaitForAsync(new() { State = WaitForSelectorState.Attached });
             var row = adminPage.Locator("[data-testid=tenants-grid] tbody tr", new() { HasText = "Quay Pharmacy" });
             await row.Locator("[data-testid=deactivate-tenant]").ClickAsync();
-            await adminPage.Locator(".mud-dialog").GetByRole(AriaRole.Button, new() { Name = "Deactivate" }).ClickAsync();
+            await ConfirmAsync("Deactivate", adminPage);
             await Assertions.Expect(row).ToContainTextAsync("Inactive");
 
             // The owner's next page load ends the session; signing in again says why.
