@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every test project (the core and API tests a second time on PostgreSQL). Installs what the browser tests and
+# Runs every test project (the core, API and browser tests a second time on PostgreSQL). Installs what the browser tests and
 # the PostgreSQL pass need where it is missing.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -23,7 +23,7 @@ log="$(mktemp)"
 status=0
 dotnet test Portal.sln -c Release --no-build -nologo 2>&1 | tee "$log" || status=$?
 
-# The core and API tests again on PostgreSQL, against a throwaway server on a socket of its own (removed at the end).
+# The core, API and browser tests again on PostgreSQL, against a throwaway server on a socket of its own (removed at the end).
 pg_bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)"
 if [ -z "$pg_bin" ] && [ "$(id -u)" = "0" ]; then
   echo "Installing Debian postgresql for the PostgreSQL pass..."
@@ -42,7 +42,7 @@ if [ -n "$pg_bin" ]; then
   "${as_postgres[@]}" "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/log" -w \
     -o "-k $pg_dir -p 55433 -c listen_addresses='' -c fsync=off -c max_connections=300" start >/dev/null
   trap '"${as_postgres[@]}" "$pg_bin/pg_ctl" -D "$pg_dir/data" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$pg_dir"' EXIT
-  for project in tests/Portal.Core.Tests tests/Portal.Web.Tests; do
+  for project in tests/Portal.Core.Tests tests/Portal.Web.Tests tests/Portal.E2E; do
     echo "== $project on PostgreSQL"
     PORTAL_TEST_POSTGRES="Host=$pg_dir;Port=55433;Username=postgres" \
       dotnet test "$project" -c Release --no-build -nologo 2>&1 | tee -a "$log" || status=$?

@@ -28,6 +28,11 @@ public sealed class PortalProcess : IAsyncDisposable
 
     public string Folder { get; }
 
+    /// <summary>The PostgreSQL server the portal runs on instead of SQLite, if any.</summary>
+    public static string? PostgresServer { get; } = Environment.GetEnvironmentVariable("PORTAL_TEST_POSTGRES") is { Length: > 0 } server ? server : null;
+
+    private string DatabaseName => "portal_e2e_" + Path.GetFileName(Folder);
+
     public string BaseUrl { get; private set; } = string.Empty;
 
     public async Task StartAsync()
@@ -43,7 +48,17 @@ public sealed class PortalProcess : IAsyncDisposable
             UseShellExecute = false,
         };
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
-        start.Environment["ConnectionStrings__Portal"] = $"Data Source={Path.Combine(Folder, "portal.db")}";
+        if (PostgresServer is { } server)
+        {
+            // PORTAL_TEST_POSTGRES (test.sh's PostgreSQL pass): a database of this folder's own on that server.
+            start.Environment["Portal__Database__Provider"] = "PostgreSQL";
+            start.Environment["ConnectionStrings__Portal"] = new Npgsql.NpgsqlConnectionStringBuilder(server) { Database = DatabaseName }.ToString();
+        }
+        else
+        {
+            start.Environment["ConnectionStrings__Portal"] = $"Data Source={Path.Combine(Folder, "portal.db")}";
+        }
+
         start.Environment["Portal__Storage__Root"] = Path.Combine(Folder, "storage");
         start.Environment["Portal__Email__PickupDirectory"] = Path.Combine(Folder, "mail");
         start.Environment["Portal__Demo__Seed"] = "true";
@@ -140,6 +155,15 @@ public sealed class PortalProcess : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await KillAsync();
+        if (PostgresServer is { } postgres)
+        {
+            await using var server = new Npgsql.NpgsqlConnection(new Npgsql.NpgsqlConnectionStringBuilder(postgres) { Database = "postgres" }.ToString());
+            await server.OpenAsync();
+            await using var drop = server.CreateCommand();
+            drop.CommandText = $"DROP DATABASE IF EXISTS \"{DatabaseName}\" WITH (FORCE)";
+            await drop.ExecuteNonQueryAsync();
+        }
+
         try
         {
             Directory.Delete(Folder, recursive: true);
