@@ -70,6 +70,9 @@ public sealed class Run : ITenantOwned
     /// </summary>
     public long ResultsBytes { get; set; }
 
+    /// <summary>What the results were charged once settled; null while only the estimate is held.</summary>
+    public long? ChargedResultsBytes => StorageReservationId is null ? ResultsBytes : null;
+
     public DateTimeOffset CreatedAt { get; set; }
 
     public DateTimeOffset? StartedAt { get; set; }

@@ -67,8 +67,7 @@ public sealed class RunProcessor(
             var outcome = state == RunState.Cancelled ? UsageOutcome.Cancelled : UsageOutcome.Succeeded;
             if (await queue.FinishAsync(run.Id, workerId, state.Value, done, done, null, metrics, labelled, CancellationToken.None))
             {
-                await SettleAsync(lease, done, outcome);
-                await ChargeResultsAsync(run, storage, quota, outcome);
+                await ChargeAsync(run, lease, storage, quota, done, outcome, indexResults: false);
             }
 
             logger.LogInformation("Run {RunId} {State}: {Done} of {Total} rows", run.Id, state, done, run.RowsTotal);
@@ -82,9 +81,7 @@ public sealed class RunProcessor(
         {
             if (await queue.FinishAsync(run.Id, workerId, RunState.Cancelled, done, done, null, null, 0, CancellationToken.None))
             {
-                await SettleAsync(lease, done, UsageOutcome.Cancelled);
-                await CompleteResultsAsync(run);
-                await ChargeResultsAsync(run, storage, quota, UsageOutcome.Cancelled);
+                await ChargeAsync(run, lease, storage, quota, done, UsageOutcome.Cancelled, indexResults: true);
             }
         }
         catch (Exception e)
@@ -93,21 +90,28 @@ public sealed class RunProcessor(
             logger.LogError(e, "Run {RunId} failed after {Done} rows", run.Id, done);
             if (await queue.FinishAsync(run.Id, workerId, RunState.Failed, done, done, message, null, 0, CancellationToken.None))
             {
-                await SettleAsync(lease, done, UsageOutcome.Failed);
-                await CompleteResultsAsync(run);
-                await ChargeResultsAsync(run, storage, quota, UsageOutcome.Failed);
+                await ChargeAsync(run, lease, storage, quota, done, UsageOutcome.Failed, indexResults: true);
             }
         }
     }
 
-    private static Task SettleAsync(QuotaLease? lease, int done, UsageOutcome outcome) => lease?.SettleAsync(done, outcome) ?? Task.CompletedTask;
-
     /// <summary>
-    /// Charges the results' size on disk as StorageBytes in place of the estimate reserved at the start (the rows kept
-    /// by a cancelled or failed run are results too); gives it back when the results were deleted in the meantime.
+    /// Once this worker has marked the run finished: charges the rows scored, then the results' size on disk as
+    /// StorageBytes in place of the estimate reserved at the start (the rows kept by a cancelled or failed run are results
+    /// too, indexed first when the run stopped early); gives the bytes back when the results were deleted in the meantime.
     /// </summary>
-    private async Task ChargeResultsAsync(Run run, QuotaLease? storage, IQuotaService quota, UsageOutcome outcome)
+    private async Task ChargeAsync(Run run, QuotaLease? rows, QuotaLease? storage, IQuotaService quota, int done, UsageOutcome outcome, bool indexResults)
     {
+        if (rows is not null)
+        {
+            await rows.SettleAsync(done, outcome);
+        }
+
+        if (indexResults)
+        {
+            await CompleteResultsAsync(run);
+        }
+
         if (storage is null)
         {
             return;

@@ -19,8 +19,7 @@ public sealed record RunDto(
 {
     public static RunDto From(Run r) => new(
         r.Id, r.TemplateId, r.ModelVersion, r.DatasetId, r.DatasetName, r.State, r.RowsTotal, r.RowsDone, r.RowsInvalid, r.Charged,
-        r.CreatedAt, r.StartedAt, r.FinishedAt, r.Error, r.LabelColumn, r.LabelledRows, r.Metrics, r.Mapping, r.Attempts, r.ResultsDeletedAt,
-        r.StorageReservationId is null ? r.ResultsBytes : null); // the results' StorageBytes once charged (the estimate is only held)
+        r.CreatedAt, r.StartedAt, r.FinishedAt, r.Error, r.LabelColumn, r.LabelledRows, r.Metrics, r.Mapping, r.Attempts, r.ResultsDeletedAt, r.ChargedResultsBytes);
 }
 
 /// <summary><c>{"templateId", "datasetId", "mapping"?}</c>; or multipart with a <c>file</c> and <c>templateId</c> (and <c>mapping</c> as JSON).</summary>
