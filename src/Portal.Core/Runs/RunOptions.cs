@@ -15,6 +15,14 @@ public sealed class RunOptions
     [Range(16, 1_000_000)]
     public int ChunkRows { get; set; } = 4096;
 
+    /// <summary>
+    /// Chunks of one run with the model at once, each scored on a thread of its own while the run's thread reads the
+    /// next chunk and stores the scored ones in order. Reading and validating a chunk of a small model's rows takes
+    /// about as long as scoring it, so more than a few only adds memory (one chunk each); 1 reads and scores in turn.
+    /// </summary>
+    [Range(1, 64)]
+    public int ChunksWithModel { get; set; } = 3;
+
     /// <summary>How long a worker's claim on a run lasts without a renewal; after that another worker takes it over.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan Lease { get; set; } = TimeSpan.FromSeconds(30);

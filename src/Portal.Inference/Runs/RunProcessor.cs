@@ -147,7 +147,7 @@ public sealed class RunProcessor(
         using var reader = await datasets.OpenAsync(dataset, cancellationToken);
         var held = true;
         var cancel = false;
-        var pipeline = new RunPipeline(manifest, model, options.Value.ChunkRows);
+        var pipeline = new RunPipeline(manifest, model, options.Value.ChunkRows, options.Value.ChunksWithModel);
         long? lastBeat = null;
         var (_, completed) = await pipeline.RunAsync(reader, run.Mapping, results, after, async scored =>
         {

@@ -8,20 +8,23 @@ using Portal.Inference.Templates;
 namespace Portal.Inference.Tests.Runs;
 
 /// <summary>
-/// The two-thread run pipeline on the credit pack and real files: every valid row scored once and stored in file order
-/// with the model's own score, a resume after a given row, a stop after a chunk, and a file that turns unreadable
-/// half-way (the chunks before it are stored, the error is the reader's).
+/// The run pipeline on the credit pack and real files, with one chunk at a time with the model and with three: every
+/// valid row scored once and stored in file order with the model's own score, a resume after a given row, a stop and a
+/// cancel after a chunk, and a file that turns unreadable half-way (the chunks before it are stored, the error is the
+/// reader's).
 /// </summary>
 public sealed class RunPipelineTests : IDisposable
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("portal-pipeline-").FullName;
     private readonly TemplateCatalog _catalog = Packs.Catalog();
 
-    [Fact]
-    public async Task Every_valid_row_is_scored_once_in_file_order_with_the_models_score()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public async Task Every_valid_row_is_scored_once_in_file_order_with_the_models_score(int chunksWithModel)
     {
         var (csv, rows) = await CreditFileAsync(2_500, invalidEvery: 7);
-        var (scored, completed, results) = await RunAsync(csv, after: 0, chunkRows: 256);
+        var (scored, completed, results) = await RunAsync(csv, after: 0, chunkRows: 64, chunksWithModel: chunksWithModel);
         Assert.True(completed);
         var expected = Enumerable.Range(1, rows).Where(r => r % 7 != 0).ToList();
         Assert.Equal(expected.Count, scored);
@@ -33,20 +36,52 @@ public sealed class RunPipelineTests : IDisposable
         var manifest = _catalog.Find("finance-credit-risk")!.Manifest;
         var direct = model.Score(Packs.Batch(manifest, sample.Take(6)));
         Assert.Equal(direct.Select(s => Math.Round(s, 6)), all.Take(6).Select(r => r.Score)); // rows 1–6 are the data set's first six
+
+        // Every stored score is the model's for that row, whichever chunk and thread scored it.
+        var again = model.Score(Packs.Batch(manifest, expected.Select(r => sample[(r - 1) % sample.Count])));
+        Assert.Equal(again.Select(s => Math.Round(s, 6)), all.Select(r => r.Score));
     }
 
-    [Fact]
-    public async Task A_resumed_run_scores_only_the_rows_after_the_last_stored_one_and_a_stop_keeps_what_was_stored()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public async Task A_resumed_run_scores_only_the_rows_after_the_last_stored_one_and_a_stop_keeps_what_was_stored(int chunksWithModel)
     {
         var (csv, _) = await CreditFileAsync(1_000, invalidEvery: 0);
-        var (scored, completed, results) = await RunAsync(csv, after: 600, chunkRows: 100);
+        var (scored, completed, results) = await RunAsync(csv, after: 600, chunkRows: 100, chunksWithModel: chunksWithModel);
         Assert.Equal((400, true), (scored, completed));
         Assert.Equal(Enumerable.Range(601, 400), await results.Select(r => r.Row).ToListAsync());
 
         var stops = 0;
-        (scored, completed, results) = await RunAsync(csv, after: 0, chunkRows: 100, afterChunk: _ => Task.FromResult(++stops < 3));
+        (scored, completed, results) = await RunAsync(csv, after: 0, chunkRows: 100, chunksWithModel: chunksWithModel, afterChunk: _ => Task.FromResult(++stops < 3));
         Assert.Equal((300, false), (scored, completed));
         Assert.Equal(Enumerable.Range(1, 300), await results.Select(r => r.Row).ToListAsync());
+    }
+
+    [Fact]
+    public async Task A_cancelled_run_stops_with_whole_chunks_stored_in_file_order()
+    {
+        var (csv, _) = await CreditFileAsync(5_000, invalidEvery: 0);
+        using var cancel = new CancellationTokenSource();
+        var chunks = 0;
+        var path = Path.Combine(_folder, "cancelled.results.db");
+        var pack = _catalog.Find("finance-credit-risk")!;
+        using (var reader = await TabularFile.OpenAsync(csv, DatasetFormat.Csv, new UploadOptions()))
+        await using (var results = await RunResultsFile.CreateAsync(path, pack.Manifest, CancellationToken.None))
+        {
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => new RunPipeline(pack.Manifest, _catalog.Model(pack.Id)!, 100, chunksWithModel: 3)
+                .RunAsync(reader, null, results, 0, async _ =>
+                {
+                    if (++chunks == 4)
+                    {
+                        await cancel.CancelAsync();
+                    }
+
+                    return true;
+                }, cancel.Token));
+        }
+
+        Assert.Equal(Enumerable.Range(1, 400), await ReadAllAsync(path).Select(r => r.Row).ToListAsync());
     }
 
     [Fact]
@@ -63,14 +98,14 @@ public sealed class RunPipelineTests : IDisposable
         using var reader = await TabularFile.OpenAsync(csv, DatasetFormat.Csv, new UploadOptions());
         await using var results = await RunResultsFile.CreateAsync(path, pack.Manifest, CancellationToken.None);
         var error = await Assert.ThrowsAsync<TabularFileException>(() =>
-            new RunPipeline(pack.Manifest, _catalog.Model(pack.Id)!, 500).RunAsync(reader, null, results, 0, _ => Task.FromResult(true), CancellationToken.None));
+            new RunPipeline(pack.Manifest, _catalog.Model(pack.Id)!, 500, chunksWithModel: 3).RunAsync(reader, null, results, 0, _ => Task.FromResult(true), CancellationToken.None));
         Assert.Contains("not valid in its encoding", error.Message, StringComparison.Ordinal);
         var stored = await results.CountAsync();
         Assert.True(stored is > 0 and < 3_000 && stored % 500 == 0, $"{stored} rows stored");
         Assert.Equal(stored, await results.LastRowAsync());
     }
 
-    private async Task<(int Scored, bool Completed, IAsyncEnumerable<ResultRow> Results)> RunAsync(string csv, int after, int chunkRows, Func<int, Task<bool>>? afterChunk = null)
+    private async Task<(int Scored, bool Completed, IAsyncEnumerable<ResultRow> Results)> RunAsync(string csv, int after, int chunkRows, int chunksWithModel = 2, Func<int, Task<bool>>? afterChunk = null)
     {
         var pack = _catalog.Find("finance-credit-risk")!;
         var path = Path.Combine(_folder, Guid.NewGuid().ToString("N") + ".results.db");
@@ -79,7 +114,7 @@ public sealed class RunPipelineTests : IDisposable
         bool completed;
         await using (var results = await RunResultsFile.CreateAsync(path, pack.Manifest, CancellationToken.None))
         {
-            (scored, completed) = await new RunPipeline(pack.Manifest, _catalog.Model(pack.Id)!, chunkRows)
+            (scored, completed) = await new RunPipeline(pack.Manifest, _catalog.Model(pack.Id)!, chunkRows, chunksWithModel)
                 .RunAsync(reader, null, results, after, afterChunk ?? (_ => Task.FromResult(true)), CancellationToken.None);
         }
 
