@@ -14,7 +14,7 @@ namespace Portal.Inference.Runs;
 /// </summary>
 /// <remarks>
 /// Measured on 100,000 credit rows on two cores (RunBenchmarks): two chunks with the model (one scored while the next
-/// is read, the earlier design) took 122 ms against bare ONNX Runtime's 38 ms; three, 98 ms.
+/// is read, the earlier design) took 109–122 ms in three runs, three chunks 95–98 ms (bare ONNX Runtime 38–55 ms).
 /// </remarks>
 public sealed class RunPipeline(TemplateManifest manifest, TabularModel model, int chunkRows, int chunksWithModel = 2)
 {
