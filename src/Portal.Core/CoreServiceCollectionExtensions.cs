@@ -42,16 +42,8 @@ public static class CoreServiceCollectionExtensions
 
         services.AddOptions<DatabaseOptions>().Bind(configuration.GetSection(DatabaseOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         var database = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
-        var configured = configuration.GetConnectionString(ConnectionStringName);
-        Action<DbContextOptionsBuilder> useDatabase = database.Provider switch
-        {
-            DatabaseProvider.PostgreSQL => configured is { Length: > 0 } server
-                ? o => o.UseNpgsql(server, x => x.MigrationsAssembly(PostgreSqlMigrationsAssembly))
-                : throw new OptionsValidationException(DatabaseOptions.Section, typeof(DatabaseOptions), [$"{DatabaseOptions.Section}:Provider is PostgreSQL: set ConnectionStrings:{ConnectionStringName} to the server's connection string."]),
-            _ => o => o.UseSqlite(ResolveSqliteConnectionString(configured ?? DefaultConnectionString, paths), x => x.MigrationsAssembly(MigrationsAssembly)),
-        };
         services.AddDbContext<PortalDbContext>(
-            useDatabase,
+            UseDatabase(database.Provider, configuration.GetConnectionString(ConnectionStringName), paths),
             contextLifetime: ServiceLifetime.Scoped,
             optionsLifetime: ServiceLifetime.Singleton);
 
@@ -99,6 +91,18 @@ public static class CoreServiceCollectionExtensions
         services.AddHostedService<QuotaSweeper>();
         return services;
     }
+
+    /// <summary>
+    /// Points a context at a database: the engine, its connection string (a relative SQLite file resolves against the
+    /// content root; none means <see cref="DefaultConnectionString"/>) and that engine's migrations.
+    /// </summary>
+    public static Action<DbContextOptionsBuilder> UseDatabase(DatabaseProvider provider, string? connectionString, PortalPaths paths) => provider switch
+    {
+        DatabaseProvider.PostgreSQL => connectionString is { Length: > 0 } server
+            ? o => o.UseNpgsql(server, x => x.MigrationsAssembly(PostgreSqlMigrationsAssembly))
+            : throw new OptionsValidationException(DatabaseOptions.Section, typeof(DatabaseOptions), [$"{DatabaseOptions.Section}:Provider is PostgreSQL: set ConnectionStrings:{ConnectionStringName} to the server's connection string."]),
+        _ => o => o.UseSqlite(ResolveSqliteConnectionString(connectionString ?? DefaultConnectionString, paths), x => x.MigrationsAssembly(MigrationsAssembly)),
+    };
 
     /// <summary>Creates or migrates the database, then seeds it. Called once at start-up.</summary>
     public static async Task InitializePortalDatabaseAsync(this IServiceProvider services, CancellationToken cancellationToken = default)

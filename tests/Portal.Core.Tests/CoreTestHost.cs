@@ -24,10 +24,13 @@ public sealed class CoreTestHost : IAsyncDisposable
 
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "portal-core-tests", Guid.NewGuid().ToString("N"));
 
-    private CoreTestHost(Dictionary<string, string?> settings)
+    private readonly bool _postgres;
+
+    private CoreTestHost(Dictionary<string, string?> settings, bool sqlite = false)
     {
         Directory.CreateDirectory(_folder);
-        if (PostgresServer is { } server)
+        _postgres = PostgresServer is not null && !sqlite;
+        if (_postgres && PostgresServer is { } server)
         {
             settings["Portal:Database:Provider"] = "PostgreSQL";
             settings["ConnectionStrings:Portal"] = new Npgsql.NpgsqlConnectionStringBuilder(server) { Database = "portal_test_" + Path.GetFileName(_folder), MaxPoolSize = 60 }.ToString();
@@ -51,15 +54,21 @@ public sealed class CoreTestHost : IAsyncDisposable
 
     public ServiceProvider Services { get; }
 
-    public static async Task<CoreTestHost> StartAsync(bool demo = false)
+    /// <param name="sqlite">A SQLite file even when the tests run on PostgreSQL.</param>
+    /// <param name="initialize">Create, migrate and seed the database (false: nothing exists yet).</param>
+    public static async Task<CoreTestHost> StartAsync(bool demo = false, bool sqlite = false, bool initialize = true)
     {
         var settings = new Dictionary<string, string?>
         {
             ["Portal:Demo:Seed"] = demo ? "true" : "false",
             ["Portal:Demo:Password"] = "Portal!Demo1",
         };
-        var host = new CoreTestHost(settings);
-        await host.Services.InitializePortalDatabaseAsync();
+        var host = new CoreTestHost(settings, sqlite);
+        if (initialize)
+        {
+            await host.Services.InitializePortalDatabaseAsync();
+        }
+
         return host;
     }
 
@@ -114,7 +123,7 @@ public sealed class CoreTestHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (PostgresServer is not null)
+        if (_postgres)
         {
             await using (var db = Services.GetRequiredService<SystemDbContextFactory>().CreateDbContext())
             {

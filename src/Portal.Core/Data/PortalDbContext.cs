@@ -41,6 +41,9 @@ public class PortalDbContext(DbContextOptions<PortalDbContext> options, ITenantC
     public DbSet<Assistant.Conversation> Conversations => Set<Assistant.Conversation>();
     public DbSet<Assistant.ConversationMessage> ConversationMessages => Set<Assistant.ConversationMessage>();
 
+    /// <summary>The context sees and writes every tenant's rows (system work; see <see cref="SystemDbContextFactory"/>).</summary>
+    public bool SeesEveryTenant => IsSystem;
+
     // Read by the query filters at query time (EF parameterises them per context instance).
     private Guid? CurrentTenantId => tenantContext.Caller?.TenantId;
     private bool IsSystem => tenantContext.IsSystem;
