@@ -1,4 +1,3 @@
-using System.Data.Common;
 using System.Diagnostics;
 using Microsoft.EntityFrameworkCore;
 using Portal.Core;
@@ -50,8 +49,9 @@ internal static class DatabaseCopyCommand
             await output.WriteLineAsync($"Copied {tables.Sum(t => (long)t.Rows):N0} rows of {tables.Count} tables in {watch.Elapsed.TotalSeconds:F1} s. Uploaded files and results stay under Portal:Storage:Root; point every node at it and at this database.");
             return 0;
         }
-        catch (Exception e) when (e is InvalidOperationException or DbException or DbUpdateException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
+            // Refused (a full target), unreachable, or a row the target cannot take: the transaction keeps nothing.
             await error.WriteLineAsync($"Nothing was copied: {e.GetBaseException().Message}");
             return 1;
         }
