@@ -29,7 +29,16 @@ internal static class DatabaseCopyCommand
             return 2;
         }
 
-        builder.Services.AddPortalCore(builder.Configuration, builder.Environment.ContentRootPath);
+        try
+        {
+            builder.Services.AddPortalCore(builder.Configuration, builder.Environment.ContentRootPath);
+        }
+        catch (Microsoft.Extensions.Options.OptionsValidationException e)
+        {
+            await error.WriteLineAsync(e.Message);
+            return 1;
+        }
+
         await using var services = builder.Services.BuildServiceProvider();
         var options = new DbContextOptionsBuilder<PortalDbContext>();
         CoreServiceCollectionExtensions.UseDatabase(fromProvider, from, services.GetRequiredService<PortalPaths>())(options);
@@ -38,6 +47,13 @@ internal static class DatabaseCopyCommand
         if (source.Database.IsSqlite() && source.Database.GetDbConnection().DataSource is var file && !File.Exists(file))
         {
             await error.WriteLineAsync($"There is no database at {file}.");
+            return 1;
+        }
+
+        if (Describe(source) == Describe(target))
+        {
+            await error.WriteLineAsync(
+                $"The source and the target are the same database ({Describe(target)}): point Portal:Database:Provider and ConnectionStrings:Portal at the new database.");
             return 1;
         }
 

@@ -53,6 +53,20 @@ public sealed class DatabaseCopyCommandTests : IDisposable
 
         (code, _, error) = await RunAsync("--from", "Data Source=x.db", "--from-provider", "Oracle");
         Assert.Equal(2, code);
+
+        // The target left at its default: the very file being copied.
+        var source = Path.Combine(_folder, "same.db");
+        await SeedAsync(source);
+        (code, _, error) = await RunAsync("--from", $"Data Source={source}", "--ConnectionStrings:Portal", $"Data Source={source}");
+        Assert.Equal(1, code);
+        Assert.Contains("are the same database", error, StringComparison.Ordinal);
+
+        // PostgreSQL named as the target without its connection string.
+        using var output = new StringWriter();
+        using var errors = new StringWriter();
+        code = await DatabaseCopyCommand.RunAsync(["--from", $"Data Source={source}", "--Portal:Database:Provider", "PostgreSQL", "--ConnectionStrings:Portal", ""], output, errors);
+        Assert.Equal(1, code);
+        Assert.Contains("set ConnectionStrings:Portal", errors.ToString(), StringComparison.Ordinal);
     }
 
     private static async Task<(int Code, string Output, string Error)> RunAsync(params string[] args)
