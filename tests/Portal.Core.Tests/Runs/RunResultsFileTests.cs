@@ -87,6 +87,41 @@ public sealed class RunResultsFileTests : IDisposable
     }
 
     [Fact]
+    public async Task Score_order_is_the_same_for_the_first_pages_and_for_deep_ones()
+    {
+        // 4,000 rows, 13 distinct scores: long runs of ties. The first pages (up to 1/16 of the rows) are picked without
+        // sorting everything; they must match the full order (score, then row), ascending and descending, filtered too.
+        var path = Path.Combine(_folder, "ties.results.db");
+        var line = "12,3077,2,4,52,1,1,yes,yes,none,paidduly,radio_television,lt_100,1_to_4,male_single,none,carother,none,own,skilledemployee,good";
+        static float ScoreOf(int row) => row * 7 % 13 / 13f;
+        await using (var results = await RunResultsFile.CreateAsync(path, _credit, CancellationToken.None))
+        {
+            foreach (var chunk in await ChunksAsync(_credit, CreditHeader + "\n" + string.Concat(Enumerable.Repeat(line + "\n", 4_000)), 512))
+            {
+                await results.AppendAsync(chunk, [.. chunk.Rows.Take(chunk.Count).Select(ScoreOf)], CancellationToken.None);
+            }
+        }
+
+        await using var read = await RunResultsFile.OpenAsync(path, null, CancellationToken.None);
+        foreach (var descending in new[] { false, true })
+        {
+            foreach (var label in new string?[] { null, "good" })
+            {
+                var expected = Enumerable.Range(1, 4_000)
+                    .Where(r => label is null || (Math.Round(ScoreOf(r), 6) >= ResultLabels.Threshold ? "bad" : "good") == label)
+                    .OrderBy(r => descending ? -Math.Round(ScoreOf(r), 6) : Math.Round(ScoreOf(r), 6)).ThenBy(r => r)
+                    .ToList();
+                foreach (var skip in new[] { 0, 7, 100, 240, 1_000, expected.Count - 30 })
+                {
+                    var page = await read.PageAsync(new ResultQuery(Skip: skip, Take: 25, SortBy: "score", Descending: descending, Label: label));
+                    Assert.Equal(expected.Count, page.Total);
+                    Assert.Equal(expected.Skip(skip).Take(25), page.Rows.Select(r => r.Row));
+                }
+            }
+        }
+    }
+
+    [Fact]
     public async Task A_torn_write_is_cut_back_and_a_chunk_whose_data_was_lost_is_scored_again()
     {
         var path = Path.Combine(_folder, "resume.results.db");
