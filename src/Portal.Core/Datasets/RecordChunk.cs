@@ -12,6 +12,7 @@ public sealed class RecordChunk
 {
     private readonly TemplateManifest _manifest;
     private readonly InputColumn[] _inputs;
+    private readonly CellRule[] _rules;
     private readonly int[] _columns;
     private readonly int _label;
     private readonly TabularBatch _batch;
@@ -24,6 +25,7 @@ public sealed class RecordChunk
         _columns = fileColumnOfInput;
         _label = labelColumn;
         _inputs = [.. manifest.Inputs];
+        _rules = [.. manifest.Inputs.Select(i => new CellRule(i))];
         _batch = new TabularBatch(manifest, capacity);
         _values = [.. manifest.Inputs.Select((_, c) => _batch.Values(c))];
         _numbers = [.. manifest.Inputs.Select(i => i.Type == InputType.Category ? null : new double[capacity])];
@@ -76,7 +78,7 @@ public sealed class RecordChunk
         {
             var column = _columns[c];
             var cell = column < 0 ? default : csv is not null ? csv.Cell(column) : reader.Cell(column);
-            var error = TabularValidator.CheckCell(_inputs[c], cell, out var value);
+            var error = _rules[c].TryAccept(cell, out var value) ? null : TabularValidator.CheckCell(_inputs[c], cell, out value);
             if (error is not null)
             {
                 ok = false;

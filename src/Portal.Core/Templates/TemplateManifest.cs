@@ -58,6 +58,31 @@ public sealed record InputColumn
     /// </summary>
     internal int CategoryIndex(ReadOnlySpan<char> text)
     {
+        if (ExactCategoryIndex(text) is var exact and >= 0)
+        {
+            return exact;
+        }
+
+        var byLength = _categoriesByLength ??= IndexByLength(Categories ?? []);
+        if (text.Length >= byLength.Length || byLength[text.Length] is not { } candidates)
+        {
+            return -1;
+        }
+
+        foreach (var (name, index) in candidates)
+        {
+            if (text.Equals(name, StringComparison.OrdinalIgnoreCase))
+            {
+                return index;
+            }
+        }
+
+        return -1;
+    }
+
+    /// <summary>The position <see cref="CategoryIndex"/> gives for a cell spelled exactly as a category, or -1.</summary>
+    internal int ExactCategoryIndex(ReadOnlySpan<char> text)
+    {
         var byLength = _categoriesByLength ??= IndexByLength(Categories ?? []);
         if (text.Length >= byLength.Length || byLength[text.Length] is not { } candidates)
         {
@@ -67,14 +92,6 @@ public sealed record InputColumn
         foreach (var (name, index) in candidates)
         {
             if (text.SequenceEqual(name))
-            {
-                return index;
-            }
-        }
-
-        foreach (var (name, index) in candidates)
-        {
-            if (text.Equals(name, StringComparison.OrdinalIgnoreCase))
             {
                 return index;
             }
