@@ -14,7 +14,8 @@ namespace Portal.Inference.Runs;
 /// </summary>
 /// <remarks>
 /// Measured on 100,000 credit rows on two cores (RunBenchmarks): two chunks with the model (one scored while the next
-/// is read, the earlier design) took 109–122 ms in three runs, three chunks 95–98 ms (bare ONNX Runtime 38–55 ms).
+/// is read, the earlier design) took 109–122 ms in three runs, three chunks 95–98 ms (bare ONNX Runtime 38–55 ms); a
+/// fourth run, in a slower phase of the machine, had them alike (110 and 112 ms).
 /// </remarks>
 public sealed class RunPipeline(TemplateManifest manifest, TabularModel model, int chunkRows, int chunksWithModel = 2)
 {
