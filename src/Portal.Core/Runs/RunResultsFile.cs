@@ -383,13 +383,13 @@ public sealed class RunResultsFile : IAsyncDisposable
             }
         }
 
-        var first = new (double Key, int Position)[kept.Count];
-        for (var i = first.Length - 1; kept.TryDequeue(out _, out var entry); i--)
+        var first = new int[kept.Count];
+        for (var i = first.Length - 1; kept.TryDequeue(out var position, out _); i--)
         {
-            first[i] = entry;
+            first[i] = position; // the heap gives the worst kept first
         }
 
-        return [.. first.Select(e => e.Position)];
+        return first;
     }
 
     private static readonly Comparer<(double Key, int Position)> ByKeyThenPosition =

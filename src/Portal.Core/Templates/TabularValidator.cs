@@ -195,8 +195,11 @@ public static class TabularValidator
     /// <see cref="MemoryExtensions.Trim(ReadOnlySpan{char})"/>, answering at once for the usual cell that starts and
     /// ends with a visible ASCII character.
     /// </summary>
-    public static ReadOnlySpan<char> Trim(ReadOnlySpan<char> cell) =>
-        cell.Length > 0 && (uint)(cell[0] - '!') <= '~' - '!' && (uint)(cell[^1] - '!') <= '~' - '!' ? cell : cell.Trim();
+    public static ReadOnlySpan<char> Trim(ReadOnlySpan<char> cell) => HasVisibleEnds(cell) ? cell : cell.Trim();
+
+    /// <summary>The cell starts and ends with a visible ASCII character, so there is nothing to trim.</summary>
+    internal static bool HasVisibleEnds(ReadOnlySpan<char> cell) =>
+        cell.Length > 0 && (uint)(cell[0] - '!') <= '~' - '!' && (uint)(cell[^1] - '!') <= '~' - '!';
 
     private static readonly double[] PowersOfTen = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
 
@@ -228,7 +231,7 @@ public static class TabularValidator
 /// An input column's rules compiled for the usual cell, for code that checks millions of them: accepts, with the same
 /// value, a cell that <see cref="TabularValidator.CheckCell"/> would accept as it is (visible ASCII at both ends, and a
 /// category spelled exactly or a plain decimal of the right type and range); everything else is CheckCell's to decide
-/// and explain. Reading and validating 100,000 credit rows measured 15–25 % faster this way.
+/// and explain. Processor time for reading and validating 100,000 credit rows measured about 8 % lower this way.
 /// </summary>
 internal sealed class CellRule(InputColumn input)
 {
@@ -242,7 +245,7 @@ internal sealed class CellRule(InputColumn input)
     public bool TryAccept(ReadOnlySpan<char> cell, out double value)
     {
         value = 0;
-        if (cell.IsEmpty || (uint)(cell[0] - '!') > '~' - '!' || (uint)(cell[^1] - '!') > '~' - '!')
+        if (!TabularValidator.HasVisibleEnds(cell))
         {
             return false;
         }

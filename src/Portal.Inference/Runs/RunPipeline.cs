@@ -17,7 +17,7 @@ namespace Portal.Inference.Runs;
 /// is read, the earlier design) took 109–122 ms in three runs, three chunks 95–98 ms (bare ONNX Runtime 38–55 ms); a
 /// fourth run, in a slower phase of the machine, had them alike (110 and 112 ms).
 /// </remarks>
-public sealed class RunPipeline(TemplateManifest manifest, TabularModel model, int chunkRows, int chunksWithModel = 2)
+public sealed class RunPipeline(TemplateManifest manifest, TabularModel model, int chunkRows, int chunksWithModel)
 {
     /// <summary>Scores the records after row <paramref name="after"/>.</summary>
     /// <param name="afterChunk">Called with the total rows done after each committed chunk; false stops the run.</param>
