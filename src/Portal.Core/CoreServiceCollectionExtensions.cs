@@ -75,6 +75,7 @@ public static class CoreServiceCollectionExtensions
         services.AddScoped<IAuditLog, AuditLog>();
         services.AddScoped<PortalSeeder>();
         services.AddSingleton<Datasets.DatasetStorage>();
+        services.AddSingleton<Datasets.ValidationReportCache>();
         services.AddScoped<Datasets.DatasetService>();
         services.AddSingleton<Runs.RunQueue>();
         services.AddSingleton<Runs.RunResultsStore>();

@@ -20,7 +20,8 @@ public sealed class RunRefusedException(string message, ValidationReport? report
 public sealed class RunBusyException(string message) : Exception(message);
 
 /// <summary>
-/// Starts, lists and cancels runs for the caller. Starting validates the whole file once, reserves
+/// Starts, lists and cancels runs for the caller. Starting validates the whole file once (unless it was just checked
+/// the same way: <see cref="ValidationReportCache"/>), reserves
 /// <see cref="QuotaMetric.PredictionRows"/> for its valid rows (refused up front when the quota cannot cover them) and
 /// queues the run; the worker settles what it actually scored. Members see their runs, tenant admins the tenant's.
 /// </summary>
@@ -31,6 +32,7 @@ public sealed class RunService(
     ITemplateCatalog catalog,
     TemplateAccessService access,
     DatasetService datasets,
+    ValidationReportCache reports,
     RunQueue queue,
     RunResultsStore results,
     Audit.IAuditLog audit,
@@ -48,8 +50,16 @@ public sealed class RunService(
         Guid datasetId, string templateId, IReadOnlyDictionary<string, string>? mapping, Func<CellError, ValueTask>? allErrors = null, CancellationToken cancellationToken = default)
     {
         var (dataset, manifest) = await ResolveAsync(datasetId, templateId, cancellationToken);
+        return await CheckAsync(dataset, manifest, mapping, allErrors, cancellationToken);
+    }
+
+    private async Task<ValidationReport> CheckAsync(
+        Dataset dataset, TemplateManifest manifest, IReadOnlyDictionary<string, string>? mapping, Func<CellError, ValueTask>? allErrors, CancellationToken cancellationToken)
+    {
         using var reader = await datasets.OpenAsync(dataset, cancellationToken);
-        return await DatasetValidator.ValidateAsync(reader, manifest, mapping, options.Value.ReportErrors, allErrors, cancellationToken);
+        var report = await DatasetValidator.ValidateAsync(reader, manifest, mapping, options.Value.ReportErrors, allErrors, cancellationToken);
+        reports.Set(dataset.Id, manifest, mapping, report);
+        return report;
     }
 
     /// <summary>Validates, reserves and queues a run over the dataset's valid rows.</summary>
@@ -59,10 +69,9 @@ public sealed class RunService(
     {
         var caller = tenant.Caller ?? throw new TenantAccessException("Runs need a signed-in caller.");
         var (dataset, manifest) = await ResolveAsync(datasetId, templateId, cancellationToken);
-        ValidationReport report;
-        using (var reader = await datasets.OpenAsync(dataset, cancellationToken))
+        if (!reports.TryGet(dataset.Id, manifest, mapping, out var report))
         {
-            report = await DatasetValidator.ValidateAsync(reader, manifest, mapping, options.Value.ReportErrors, null, cancellationToken);
+            report = await CheckAsync(dataset, manifest, mapping, null, cancellationToken);
         }
 
         if (report.MissingColumns.Count > 0)
