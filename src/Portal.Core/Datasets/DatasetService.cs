@@ -6,6 +6,7 @@ using Portal.Core.Accounts;
 using Portal.Core.Audit;
 using Portal.Core.Data;
 using Portal.Core.Quotas;
+using Portal.Core.Templates;
 using Portal.Core.Tenancy;
 
 namespace Portal.Core.Datasets;
@@ -172,15 +173,15 @@ public sealed class DatasetService(
                 malformed++;
             }
 
-            var cells = reader.Current;
-            for (var i = 0; i < cells.Length; i++)
+            // Cells as spans (no string per cell), numbers through the validator's exact shortcut for plain decimals.
+            for (var i = 0; i < text.Length; i++)
             {
-                var cell = cells[i];
-                if (string.IsNullOrWhiteSpace(cell))
+                var cell = reader.Cell(i);
+                if (cell.IsWhiteSpace())
                 {
                     empty[i]++;
                 }
-                else if (!text[i] && !double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
+                else if (!text[i] && !TabularValidator.TryParseNumber(cell, out _))
                 {
                     text[i] = true;
                 }
