@@ -54,7 +54,8 @@ internal static class DatasetEndpoints
             .WithName("DeleteDataset").WithSummary("Delete a dataset and its file; frees its storage quota")
             .ProducesProblem(StatusCodes.Status409Conflict);
         datasets.MapPost("/{id:guid}/validation", ValidateAsync)
-            .WithName("ValidateDataset").WithSummary("Check a dataset against a template: missing columns, row errors, counts");
+            .WithName("ValidateDataset").WithSummary("Check a dataset against a template: missing columns, row errors, counts")
+            .WithDescription("A run started next on this dataset with the same template and mapping reuses this check instead of reading the file again.");
         datasets.MapGet("/{id:guid}/errors.csv", ErrorFileAsync)
             .WithName("DatasetErrorFile").WithSummary("Every validation error against a template as CSV (row, column, message)");
     }
