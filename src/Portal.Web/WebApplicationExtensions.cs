@@ -14,6 +14,7 @@ using Portal.Core.Data;
 using Portal.Web.ApiKeys;
 using Portal.Web.Components;
 using Portal.Web.Components.Account;
+using Portal.Web.Datasets;
 using Portal.Web.Endpoints;
 using Portal.Web.Localization;
 using Portal.Web.Quotas;
@@ -144,6 +145,7 @@ public static class WebApplicationExtensions
         app.MapCultureEndpoints();
         app.MapTemplateDownloads();
         app.MapRunDownloads();
+        app.MapBrowserUpload();
         app.MapUsageDownloads();
         app.MapAuditDownloads();
 
