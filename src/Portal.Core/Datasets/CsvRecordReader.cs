@@ -234,8 +234,7 @@ internal sealed class CsvRecordReader : IDisposable
     {
         if (Count >= _maxColumns)
         {
-            throw new TabularFileException(string.Create(CultureInfo.InvariantCulture,
-                $"Line {StartLine} has more than {_maxColumns:N0} columns."));
+            throw new TabularFileException("Line {0} has more than {1:N0} columns.", StartLine, _maxColumns);
         }
 
         if (Count == _starts.Length)
@@ -362,8 +361,7 @@ internal sealed class CsvRecordReader : IDisposable
 
         if (inQuotes)
         {
-            throw new TabularFileException(string.Create(CultureInfo.InvariantCulture,
-                $"A quote opened on line {quoteLine} is never closed, so the rest of the file would be one cell."));
+            throw new TabularFileException("A quote opened on line {0} is never closed, so the rest of the file would be one cell.", quoteLine);
         }
 
         if (!any)
@@ -391,8 +389,8 @@ internal sealed class CsvRecordReader : IDisposable
         }
     }
 
-    private TabularFileException TooLong() => new(string.Create(CultureInfo.InvariantCulture,
-        $"The record starting on line {StartLine} is longer than {_maxChars:N0} characters. Is the file really a table?"));
+    private TabularFileException TooLong() =>
+        new TabularFileException("The record starting on line {0} is longer than {1:N0} characters. Is the file really a table?", StartLine, _maxChars);
 
     /// <summary>
     /// Reads the next block behind the unread text (which moves to the front; the block grows while a single record
@@ -424,8 +422,7 @@ internal sealed class CsvRecordReader : IDisposable
         }
         catch (DecoderFallbackException)
         {
-            throw new TabularFileException(string.Create(CultureInfo.InvariantCulture,
-                $"The text is not valid in its encoding near line {_line}. Save the file as UTF-8 and upload it again."));
+            throw new TabularFileException("The text is not valid in its encoding near line {0}. Save the file as UTF-8 and upload it again.", _line);
         }
 
         _len += read;

@@ -22,5 +22,18 @@ public static class DatasetFormats
     public static string Accepted => ".csv, .tsv, .txt, .xlsx, .jsonl, .ndjson";
 }
 
-/// <summary>A file the portal cannot read, with a message a person can act on (shown as is in the UI and API).</summary>
-public sealed class TabularFileException(string message) : Exception(message);
+/// <summary>A file the portal cannot read, with a message a person can act on (in English in the API, translated on pages).</summary>
+public sealed class TabularFileException(LocalizableText text) : Exception(text.ToString())
+{
+    public TabularFileException(string message)
+        : this(new LocalizableText(message))
+    {
+    }
+
+    public TabularFileException(string format, params object[] args)
+        : this(new LocalizableText(format, args))
+    {
+    }
+
+    public LocalizableText Text { get; } = text;
+}

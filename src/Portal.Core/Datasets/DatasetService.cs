@@ -67,7 +67,7 @@ public sealed class DatasetService(
         var caller = tenant.Caller ?? throw new TenantAccessException("Uploading needs a signed-in caller.");
         var cleanName = CleanFileName(fileName);
         var format = DatasetFormats.FromFileName(cleanName)
-            ?? throw new TabularFileException($"The portal reads {DatasetFormats.Accepted} files; '{TabularFile.Shorten(cleanName)}' is none of them.");
+            ?? throw new TabularFileException("The portal reads {0} files; '{1}' is none of them.", DatasetFormats.Accepted, TabularFile.Shorten(cleanName));
 
         var dataset = new Dataset
         {

@@ -17,7 +17,7 @@ public static class TabularFile
                 DatasetFormat.Csv => await DelimitedReader.OpenAsync(stream, limits, cancellationToken),
                 DatasetFormat.JsonLines => await JsonLinesReader.OpenAsync(stream, limits, cancellationToken),
                 DatasetFormat.Xlsx => await XlsxRecordReader.OpenAsync(stream, limits, cancellationToken),
-                _ => throw new TabularFileException($"The portal does not read {format} files."),
+                _ => throw new TabularFileException("The portal does not read {0} files.", format.ToString()),
             };
             return reader;
         }
@@ -36,13 +36,12 @@ public static class TabularFile
             var name = header[i].Trim();
             if (name.Length == 0)
             {
-                throw new TabularFileException(string.Create(CultureInfo.InvariantCulture,
-                    $"Column {i + 1} of the header has no name. The first row must name every column."));
+                throw new TabularFileException("Column {0} of the header has no name. The first row must name every column.", i + 1);
             }
 
             if (!seen.Add(name))
             {
-                throw new TabularFileException($"The header names the column '{Shorten(name)}' twice.");
+                throw new TabularFileException("The header names the column '{0}' twice.", Shorten(name));
             }
         }
     }
@@ -230,7 +229,7 @@ internal sealed class JsonLinesReader : ITabularRecordReader
                             {
                                 if (header.Count >= limits.MaxColumns)
                                 {
-                                    throw new TabularFileException($"The file has more than {limits.MaxColumns:N0} different fields.");
+                                    throw new TabularFileException("The file has more than {0:N0} different fields.", limits.MaxColumns);
                                 }
 
                                 header.Add(property.Name);

@@ -109,7 +109,7 @@ internal sealed class XlsxRecordReader : ITabularRecordReader
         catch (Exception e) when (e is InvalidDataException or XmlException)
         {
             zip.Dispose();
-            throw new TabularFileException("The workbook is damaged and cannot be read (" + e.GetType().Name + ").");
+            throw new TabularFileException("The workbook is damaged and cannot be read ({0}).", e.GetType().Name);
         }
         catch
         {
@@ -129,7 +129,7 @@ internal sealed class XlsxRecordReader : ITabularRecordReader
             }
             catch (Exception e) when (e is InvalidDataException or XmlException)
             {
-                throw new TabularFileException($"The workbook is damaged after data row {Row} and cannot be read further.");
+                throw new TabularFileException("The workbook is damaged after data row {0} and cannot be read further.", Row);
             }
 
             if (!more)
@@ -191,7 +191,7 @@ internal sealed class XlsxRecordReader : ITabularRecordReader
                 var column = _sheet.GetAttribute("r") is { } r ? ColumnIndex(r) : cells.Count;
                 if (column >= _maxColumns)
                 {
-                    throw new TabularFileException($"The worksheet has more than {_maxColumns:N0} columns.");
+                    throw new TabularFileException("The worksheet has more than {0:N0} columns.", _maxColumns);
                 }
 
                 var type = _sheet.GetAttribute("t");

@@ -10,9 +10,11 @@ using Portal.Core.Usage;
 
 namespace Portal.Core.Runs;
 
-/// <summary>A run cannot start, with the reason in plain words (shown as is in the UI and API).</summary>
-public sealed class RunRefusedException(string message, ValidationReport? report = null) : Exception(message)
+/// <summary>A run cannot start, with the reason in plain words (in English in the API, translated on pages).</summary>
+public sealed class RunRefusedException(LocalizableText text, ValidationReport? report = null) : Exception(text.ToString())
 {
+    public LocalizableText Text { get; } = text;
+
     public ValidationReport? Report { get; } = report;
 }
 
@@ -76,12 +78,12 @@ public sealed class RunService(
 
         if (report.MissingColumns.Count > 0)
         {
-            throw new RunRefusedException($"The file has no column for: {string.Join(", ", report.MissingColumns)}. Map these columns or fix the file.", report);
+            throw new RunRefusedException(new LocalizableText("The file has no column for: {0}. Map these columns or fix the file.", string.Join(", ", report.MissingColumns)), report);
         }
 
         if (report.ValidRows == 0)
         {
-            throw new RunRefusedException($"None of the {report.TotalRows} rows is valid for this template; see the validation report.", report);
+            throw new RunRefusedException(new LocalizableText("None of the {0:N0} rows is valid for this template; see the validation report.", report.TotalRows), report);
         }
 
         var lease = await quota.ReserveAsync(QuotaMetric.PredictionRows, report.ValidRows, templateId, options.Value.ReservationHold, cancellationToken);
@@ -239,7 +241,7 @@ public sealed class RunService(
         await access.EnsureAllowedAsync(templateId, cancellationToken);
         if (!TemplateKinds.IsTabular(pack.Manifest.Kind))
         {
-            throw new RunRefusedException($"'{templateId}' is not a tabular template; runs score tables.");
+            throw new RunRefusedException(new LocalizableText("'{0}' is not a tabular template; runs score tables.", templateId));
         }
 
         var dataset = await datasets.FindAsync(datasetId, cancellationToken) ?? throw new KeyNotFoundException("There is no such dataset.");

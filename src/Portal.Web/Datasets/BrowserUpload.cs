@@ -46,7 +46,7 @@ internal static class BrowserUpload
         }
         catch (TabularFileException e)
         {
-            return Refused(StatusCodes.Status400BadRequest, e.Message);
+            return Refused(StatusCodes.Status400BadRequest, e.Text.In(L));
         }
         catch (UploadTooLargeException)
         {

@@ -153,9 +153,9 @@ public sealed class TabularValidatorTests
         var housing = Manifest.Inputs[2];
         Assert.Equal((null, 1.0), (TabularValidator.CheckCell(housing, " rent ", out var rent), rent));
         Assert.Equal((null, 0.0), (TabularValidator.CheckCell(housing, "OWN", out var own), own));
-        Assert.Equal("'owner' is not one of: own, rent", TabularValidator.CheckCell(housing, "owner", out _));
-        Assert.Equal("is missing", TabularValidator.CheckCell(housing, "   ", out _));
-        Assert.Equal("2.5 is not a whole number", TabularValidator.CheckCell(Manifest.Inputs[1], "2.5", out _));
-        Assert.Equal("1001 is outside the allowed range 0 to 1000 DM", TabularValidator.CheckCell(Manifest.Inputs[0], "1001", out _));
+        Assert.Equal("'owner' is not one of: own, rent", TabularValidator.CheckCell(housing, "owner", out _)?.ToString());
+        Assert.Equal("is missing", TabularValidator.CheckCell(housing, "   ", out _)?.ToString());
+        Assert.Equal("2.5 is not a whole number", TabularValidator.CheckCell(Manifest.Inputs[1], "2.5", out _)?.ToString());
+        Assert.Equal("1001 is outside the allowed range 0 to 1000 DM", TabularValidator.CheckCell(Manifest.Inputs[0], "1001", out _)?.ToString());
     }
 }

@@ -107,5 +107,6 @@ public sealed class BrowserUploadTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, large.StatusCode);
         Assert.Contains("上传上限", (await ResultAsync(large)).Error, StringComparison.Ordinal);
         Assert.Equal("页面已过期，请刷新后重试。", (await ResultAsync(await browser.SendAsync(Upload("a.csv", [65], null)))).Error);
+        Assert.Equal("这是二进制文件，不是 CSV 文本（包含 NUL 字节）。", (await ResultAsync(await browser.SendAsync(Upload("photo.csv", [0x89, 0x50, 0, 0], token)))).Error);
     }
 }

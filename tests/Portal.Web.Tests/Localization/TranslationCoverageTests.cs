@@ -4,18 +4,30 @@ using System.Xml.Linq;
 
 namespace Portal.Web.Tests.Localization;
 
-/// <summary>Every UI string the pages ask for has a Simplified Chinese translation, and no translation is orphaned.</summary>
+/// <summary>
+/// Every UI string the pages ask for has a Simplified Chinese translation, and no translation is orphaned. The pages'
+/// strings are their <c>L["…"]</c> keys; the core's messages that pages show translated are the formats of its
+/// <c>TabularFileException</c>s and <c>LocalizableText</c>s (file problems, cell errors, refused runs).
+/// </summary>
 public sealed partial class TranslationCoverageTests
 {
-    private static string WebProject([CallerFilePath] string here = "") =>
-        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(here)!, "..", "..", "..", "src", "Portal.Web"));
+    private static string Project(string name, [CallerFilePath] string here = "") =>
+        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(here)!, "..", "..", "..", "src", name));
+
+    private static string WebProject() => Project("Portal.Web");
 
     private static HashSet<string> KeysUsedInUi() =>
-        [.. Directory.EnumerateFiles(WebProject(), "*.*", SearchOption.AllDirectories)
+        [.. Sources(WebProject()).SelectMany(f => LocalizerKey().Matches(File.ReadAllText(f)).Select(m => Regex.Unescape(m.Groups[1].Value))),
+            .. CoreMessages()];
+
+    private static HashSet<string> CoreMessages() =>
+        [.. Sources(Project("Portal.Core")).SelectMany(f => CoreMessage().Matches(File.ReadAllText(f)).Select(m => Regex.Unescape(m.Groups[1].Value)))];
+
+    private static IEnumerable<string> Sources(string project) =>
+        Directory.EnumerateFiles(project, "*.*", SearchOption.AllDirectories)
             .Where(f => f.EndsWith(".razor", StringComparison.Ordinal) || f.EndsWith(".cs", StringComparison.Ordinal))
             .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
-                && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
-            .SelectMany(f => LocalizerKey().Matches(File.ReadAllText(f)).Select(m => Regex.Unescape(m.Groups[1].Value)))];
+                && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal));
 
     private static Dictionary<string, string> Translations() =>
         XDocument.Load(Path.Combine(WebProject(), "Resources", "Localization", "SharedResource.zh-CN.resx"))
@@ -28,6 +40,7 @@ public sealed partial class TranslationCoverageTests
         var missing = KeysUsedInUi().Where(k => !translations.ContainsKey(k)).Order(StringComparer.Ordinal).ToList();
         Assert.True(missing.Count == 0, "Missing zh-CN translations:\n" + string.Join("\n", missing));
         Assert.True(KeysUsedInUi().Count > 100);
+        Assert.True(CoreMessages().Count > 25, $"only {CoreMessages().Count} core messages found");
     }
 
     [Fact]
@@ -53,6 +66,9 @@ public sealed partial class TranslationCoverageTests
 
     [GeneratedRegex("""L\["((?:[^"\\]|\\.)*)"[\],]""")]
     private static partial Regex LocalizerKey();
+
+    [GeneratedRegex(@"(?:TabularFileException|LocalizableText)\(\s*""((?:[^""\\]|\\.)*)""")]
+    private static partial Regex CoreMessage();
 
     [GeneratedRegex(@"\{\d+\}")]
     private static partial Regex Placeholder();

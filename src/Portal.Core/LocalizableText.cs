@@ -1,0 +1,14 @@
+using System.Globalization;
+
+namespace Portal.Core;
+
+/// <summary>
+/// A message for people as an English composite format and its arguments. <see cref="ToString"/> is the English text
+/// (the API, logs and downloaded files use it); a page looks the format up among its translations and formats the
+/// arguments in the reader's culture, so the same message reads in English or Chinese.
+/// </summary>
+public sealed record LocalizableText(string Format, params object[] Args)
+{
+    /// <summary>The English text (a format without arguments is the text itself, braces and all).</summary>
+    public override string ToString() => Args.Length == 0 ? Format : string.Format(CultureInfo.InvariantCulture, Format, Args);
+}

@@ -1,0 +1,43 @@
+using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Localization;
+using Portal.Core;
+using Portal.Core.Datasets;
+using Portal.Core.Templates;
+using Portal.Web.Localization;
+
+namespace Portal.Web.Tests.Localization;
+
+/// <summary>The core's messages (a file it cannot read, a wrong cell) read in the page's language, with their values.</summary>
+public sealed class CoreMessageTests(PortalWebFactory factory) : IClassFixture<PortalWebFactory>
+{
+    private static readonly InputColumn Months = new()
+    {
+        Name = "months", Type = InputType.Integer, Min = 1, Max = 72, Unit = "months", Description = new("m", "m"), Baseline = "12",
+    };
+
+    [Theory]
+    [InlineData("zh-CN", "“abc”不是数字", "73 超出允许范围 1 至 72 months", "缺失", "第 7 行开始的引号没有闭合，文件的其余部分会变成一个单元格。")]
+    [InlineData("en", "'abc' is not a number", "73 is outside the allowed range 1 to 72 months", "is missing", "A quote opened on line 7 is never closed, so the rest of the file would be one cell.")]
+    public void Cell_errors_and_file_problems_read_in_the_pages_language(string culture, string notANumber, string outOfRange, string missing, string openQuote)
+    {
+        var before = CultureInfo.CurrentUICulture;
+        CultureInfo.CurrentUICulture = new CultureInfo(culture);
+        try
+        {
+            var L = factory.Services.GetRequiredService<IStringLocalizer<SharedResource>>();
+            Assert.Equal(notANumber, TabularValidator.CheckCell(Months, "abc", out _)!.In(L));
+            Assert.Equal(outOfRange, TabularValidator.CheckCell(Months, "73", out _)!.In(L));
+            Assert.Equal(missing, TabularValidator.CheckCell(Months, " ", out _)!.In(L));
+            Assert.Equal(openQuote, new TabularFileException("A quote opened on line {0} is never closed, so the rest of the file would be one cell.", 7).Text.In(L));
+
+            // The API and files keep English; a message without a translation reads in English with its values.
+            Assert.Equal("'abc' is not a number", TabularValidator.CheckCell(Months, "abc", out _)!.ToString());
+            Assert.Equal("Row 1,234 of {x}", new LocalizableText("Row {0:N0} of {{x}}", 1234).In(L));
+        }
+        finally
+        {
+            CultureInfo.CurrentUICulture = before;
+        }
+    }
+}
