@@ -28,8 +28,8 @@ public interface ITabularRecordReader : IDisposable
     /// </summary>
     ReadOnlySpan<char> Cell(int column) => Current[column];
 
-    /// <summary>What is wrong with the current record as a whole, or null.</summary>
-    string? RecordError { get; }
+    /// <summary>What is wrong with the current record as a whole (a sentence about "the row"), or null.</summary>
+    LocalizableText? RecordError { get; }
 
     ValueTask<bool> ReadAsync(CancellationToken cancellationToken = default);
 }

@@ -65,7 +65,7 @@ public sealed class RecordChunk
     {
         if (reader.RecordError is { } recordError)
         {
-            report?.Invoke(new CellError(reader.Row, string.Empty, "The row " + recordError));
+            report?.Invoke(new CellError(reader.Row, string.Empty, recordError));
             return false;
         }
 

@@ -95,7 +95,7 @@ internal sealed class DelimitedReader : ITabularRecordReader
     /// <summary>Made on first use for each record: the run pipeline reads <see cref="Cell"/> and never needs it.</summary>
     public string?[] Current => _current ??= Materialize();
 
-    public string? RecordError { get; private set; }
+    public LocalizableText? RecordError { get; private set; }
 
     public ReadOnlySpan<char> Cell(int column) => column < _csv.Count && column < _width ? _csv[column] : default;
 
@@ -149,7 +149,7 @@ internal sealed class DelimitedReader : ITabularRecordReader
         Row++;
         RecordError = _csv.Count == Header.Count
             ? null
-            : string.Create(CultureInfo.InvariantCulture, $"has {_csv.Count} cells but the header has {Header.Count} (line {_csv.StartLine})");
+            : new LocalizableText("The row has {0} cells but the header has {1} (line {2})", _csv.Count, Header.Count, _csv.StartLine);
         return true;
     }
 
@@ -203,7 +203,7 @@ internal sealed class JsonLinesReader : ITabularRecordReader
 
     public string?[] Current => _current;
 
-    public string? RecordError { get; private set; }
+    public LocalizableText? RecordError { get; private set; }
 
     public static async Task<JsonLinesReader> OpenAsync(Stream stream, UploadOptions limits, CancellationToken cancellationToken)
     {
@@ -219,7 +219,7 @@ internal sealed class JsonLinesReader : ITabularRecordReader
             {
                 var text = lines.Text(0);
                 pending.Enqueue((lines.StartLine, text));
-                if (TryParse(text, out var doc, out _))
+                if (TryParse(text, 0, out var doc, out _))
                 {
                     using (doc)
                     {
@@ -279,9 +279,9 @@ internal sealed class JsonLinesReader : ITabularRecordReader
         Row++;
         _current = new string?[Header.Count];
         RecordError = null;
-        if (!TryParse(text, out var doc, out var error))
+        if (!TryParse(text, line, out var doc, out var error))
         {
-            RecordError = $"{error} (line {line})";
+            RecordError = error;
             return true;
         }
 
@@ -309,7 +309,9 @@ internal sealed class JsonLinesReader : ITabularRecordReader
                     case JsonValueKind.Null:
                         break;
                     default:
-                        RecordError = $"field '{TabularFile.Shorten(property.Name)}' holds {(value.ValueKind == JsonValueKind.Array ? "a list" : "an object")}, not a value (line {line})";
+                        RecordError = value.ValueKind == JsonValueKind.Array
+                            ? new LocalizableText("The row's field '{0}' holds a list, not a value (line {1})", TabularFile.Shorten(property.Name), line)
+                            : new LocalizableText("The row's field '{0}' holds an object, not a value (line {1})", TabularFile.Shorten(property.Name), line);
                         break;
                 }
             }
@@ -318,7 +320,7 @@ internal sealed class JsonLinesReader : ITabularRecordReader
         return true;
     }
 
-    private static bool TryParse(string text, out JsonDocument? document, out string? error)
+    private static bool TryParse(string text, int line, out JsonDocument? document, out LocalizableText? error)
     {
         document = null;
         try
@@ -332,12 +334,12 @@ internal sealed class JsonLinesReader : ITabularRecordReader
 
             document.Dispose();
             document = null;
-            error = "is not a JSON object";
+            error = new LocalizableText("The row is not a JSON object (line {0})", line);
             return false;
         }
         catch (JsonException)
         {
-            error = "is not valid JSON";
+            error = new LocalizableText("The row is not valid JSON (line {0})", line);
             return false;
         }
     }

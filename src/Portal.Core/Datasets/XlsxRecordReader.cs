@@ -48,7 +48,7 @@ internal sealed class XlsxRecordReader : ITabularRecordReader
 
     public string?[] Current => _current;
 
-    public string? RecordError { get; private set; }
+    public LocalizableText? RecordError { get; private set; }
 
     public static async Task<XlsxRecordReader> OpenAsync(Stream stream, UploadOptions limits, CancellationToken cancellationToken)
     {
@@ -149,7 +149,7 @@ internal sealed class XlsxRecordReader : ITabularRecordReader
                 var beyond = Array.FindLastIndex(_current, c => !string.IsNullOrEmpty(c));
                 if (beyond >= Header.Count)
                 {
-                    RecordError = $"has a value in column {ColumnName(beyond)}, beyond the header's {Header.Count} columns";
+                    RecordError = new LocalizableText("The row has a value in column {0}, beyond the header's {1} columns", ColumnName(beyond), Header.Count);
                 }
             }
 

@@ -718,7 +718,7 @@ public sealed class RunResultsFile : IAsyncDisposable
 
         public string?[] Current => _cells;
 
-        public string? RecordError => null;
+        public LocalizableText? RecordError => null;
 
         public void Set(int row, string[] inputs, string label)
         {

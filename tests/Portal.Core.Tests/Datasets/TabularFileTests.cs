@@ -90,13 +90,13 @@ public sealed class TabularFileTests : IDisposable
         var errors = new List<string?>();
         while (await file.Reader.ReadAsync())
         {
-            errors.Add(file.Reader.RecordError);
+            errors.Add(file.Reader.RecordError?.ToString());
         }
 
         Assert.Equal(4, errors.Count);
         Assert.Null(errors[0]);
-        Assert.Equal("has 2 cells but the header has 3 (line 3)", errors[1]);
-        Assert.Equal("has 4 cells but the header has 3 (line 4)", errors[2]);
+        Assert.Equal("The row has 2 cells but the header has 3 (line 3)", errors[1]);
+        Assert.Equal("The row has 4 cells but the header has 3 (line 4)", errors[2]);
         Assert.Null(errors[3]);
     }
 
@@ -154,15 +154,15 @@ public sealed class TabularFileTests : IDisposable
         var records = new List<(string?[] Cells, string? Error)>();
         while (await file.Reader.ReadAsync())
         {
-            records.Add(((string?[])file.Reader.Current.Clone(), file.Reader.RecordError));
+            records.Add(((string?[])file.Reader.Current.Clone(), file.Reader.RecordError?.ToString()));
         }
 
         Assert.Equal(5, records.Count);
         AssertCells(["52", "F", null], records[0].Cells);
-        Assert.Equal("is not a JSON object (line 2)", records[1].Error);
+        Assert.Equal("The row is not a JSON object (line 2)", records[1].Error);
         AssertCells(["60", null, "true"], records[2].Cells);
-        Assert.Equal("is not valid JSON (line 4)", records[3].Error);
-        Assert.Equal("field 'age' holds an object, not a value (line 5)", records[4].Error);
+        Assert.Equal("The row is not valid JSON (line 4)", records[3].Error);
+        Assert.Equal("The row's field 'age' holds an object, not a value (line 5)", records[4].Error);
     }
 
     [Fact]
