@@ -12,3 +12,12 @@ public sealed record LocalizableText(string Format, params object[] Args)
     /// <summary>The English text (a format without arguments is the text itself, braces and all).</summary>
     public override string ToString() => Args.Length == 0 ? Format : string.Format(CultureInfo.InvariantCulture, Format, Args);
 }
+
+/// <summary>
+/// A refusal a person can act on, as a <see cref="LocalizableText"/>: <see cref="Exception.Message"/> is the English text
+/// (the API shows it), pages show <see cref="Text"/> in the reader's language.
+/// </summary>
+public abstract class LocalizableException(LocalizableText text, Exception? inner = null) : Exception(text.ToString(), inner)
+{
+    public LocalizableText Text { get; } = text;
+}

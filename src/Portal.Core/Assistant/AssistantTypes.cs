@@ -46,7 +46,7 @@ public interface IAssistantEngine
 }
 
 /// <summary>The assistant cannot be used as asked, with a message fit for the user.</summary>
-public sealed class AssistantRequestException(string message) : Exception(message);
+public sealed class AssistantRequestException(string format, params object[] args) : LocalizableException(new LocalizableText(format, args));
 
 /// <summary>The kinds of assistant (<c>assistant.mode</c> in <c>template.json</c>).</summary>
 public static class AssistantModes

@@ -14,7 +14,7 @@ namespace Portal.Core.Assistant;
 public sealed record KnowledgeDocumentSummary(Guid Id, string Title, string FileName, string Format, long SizeBytes, int Passages, DateTimeOffset? IndexedAt, string? Attribution, DateTimeOffset CreatedAt);
 
 /// <summary>A document that cannot be used, with a message fit for the user.</summary>
-public sealed class KnowledgeDocumentException(string message) : Exception(message);
+public sealed class KnowledgeDocumentException(string format, params object[] args) : LocalizableException(new LocalizableText(format, args));
 
 /// <summary>
 /// An organisation's knowledge for its assistants: documents are read (text, Markdown, PDF, Word), split into passages, embedded
@@ -48,7 +48,7 @@ public sealed class KnowledgeService(
         var extension = Path.GetExtension(fileName);
         if (!DocumentText.Formats.TryGetValue(extension, out var format))
         {
-            throw new KnowledgeDocumentException($"'{extension}' files cannot be added; use {string.Join(", ", DocumentText.Formats.Keys)}.");
+            throw new KnowledgeDocumentException("'{0}' files cannot be added; use {1}.", extension, string.Join(", ", DocumentText.Formats.Keys));
         }
 
         var text = DocumentText.Read(format, await ReadBytesAsync(content, uploads.Value.MaxBytes, cancellationToken));
@@ -229,7 +229,7 @@ public sealed class KnowledgeService(
         {
             if (buffer.Length + read > maxBytes)
             {
-                throw new KnowledgeDocumentException($"The document is larger than the upload limit of {maxBytes / (1024 * 1024)} MB.");
+                throw new KnowledgeDocumentException("The document is larger than the upload limit of {0} MB.", maxBytes / (1024 * 1024));
             }
 
             buffer.Write(chunk, 0, read);

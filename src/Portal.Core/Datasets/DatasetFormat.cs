@@ -23,7 +23,7 @@ public static class DatasetFormats
 }
 
 /// <summary>A file the portal cannot read, with a message a person can act on (in English in the API, translated on pages).</summary>
-public sealed class TabularFileException(LocalizableText text) : Exception(text.ToString())
+public sealed class TabularFileException(LocalizableText text) : LocalizableException(text)
 {
     public TabularFileException(string message)
         : this(new LocalizableText(message))
@@ -35,5 +35,4 @@ public sealed class TabularFileException(LocalizableText text) : Exception(text.
     {
     }
 
-    public LocalizableText Text { get; } = text;
 }

@@ -16,7 +16,7 @@ public sealed record LimitLine(QuotaMetric Metric, LimitValues Own, LimitValues 
 public sealed record SubjectLimits(QuotaScope Scope, string SubjectId, string Name, IReadOnlyList<LimitLine> Lines);
 
 /// <summary>A refused limit change, with a message fit for the user.</summary>
-public sealed class QuotaLimitValidationException(string message) : Exception(message);
+public sealed class QuotaLimitValidationException(string format, params object[] args) : LocalizableException(new LocalizableText(format, args));
 
 /// <summary>
 /// Changes limits along the hierarchy platform plan → tenant → user → API key. Platform admins edit plans, assign them
@@ -53,7 +53,7 @@ public sealed class QuotaAdminService(SystemDbContextFactory systemDb, IDbContex
         await using var db = systemDb.CreateDbContext();
         if (await db.QuotaPlans.AnyAsync(p => p.Name == name && p.Id != id, cancellationToken))
         {
-            throw new QuotaLimitValidationException($"A plan named '{name}' already exists.");
+            throw new QuotaLimitValidationException("A plan named '{0}' already exists.", name);
         }
 
         QuotaPlan plan;
@@ -94,7 +94,7 @@ public sealed class QuotaAdminService(SystemDbContextFactory systemDb, IDbContex
         var tenant = await db.Tenants.Include(t => t.QuotaPlan).SingleOrDefaultAsync(t => t.Id == tenantId, cancellationToken)
             ?? throw new KeyNotFoundException("There is no such tenant.");
         var plan = await db.QuotaPlans.SingleOrDefaultAsync(p => p.Name == planName, cancellationToken)
-            ?? throw new QuotaLimitValidationException($"There is no plan named '{planName}'.");
+            ?? throw new QuotaLimitValidationException("There is no plan named '{0}'.", planName);
         var before = tenant.QuotaPlan?.Name;
         if (tenant.QuotaPlanId != plan.Id)
         {
@@ -191,7 +191,7 @@ public sealed class QuotaAdminService(SystemDbContextFactory systemDb, IDbContex
             var limits = await QuotaLimitChain.LoadAsync(db, caller.TenantId, userId, null, cancellationToken);
             if (limits.Tenant(metric).Exceeded(values) is { } why)
             {
-                throw new QuotaLimitValidationException($"A member's limit cannot be above the organisation's: {why}.");
+                throw new QuotaLimitValidationException("A member's limit cannot be above the organisation's: {0}.", why);
             }
         }
 
@@ -226,7 +226,7 @@ public sealed class QuotaAdminService(SystemDbContextFactory systemDb, IDbContex
             var limits = await QuotaLimitChain.LoadAsync(db, caller.TenantId, key.UserId, null, cancellationToken);
             if (limits.EffectiveUser(metric).Exceeded(values) is { } why)
             {
-                throw new QuotaLimitValidationException($"A key's limit cannot be above its owner's: {why}.");
+                throw new QuotaLimitValidationException("A key's limit cannot be above its owner's: {0}.", why);
             }
         }
 

@@ -11,10 +11,8 @@ using Portal.Core.Usage;
 namespace Portal.Core.Runs;
 
 /// <summary>A run cannot start, with the reason in plain words (in English in the API, translated on pages).</summary>
-public sealed class RunRefusedException(LocalizableText text, ValidationReport? report = null) : Exception(text.ToString())
+public sealed class RunRefusedException(LocalizableText text, ValidationReport? report = null) : LocalizableException(text)
 {
-    public LocalizableText Text { get; } = text;
-
     public ValidationReport? Report { get; } = report;
 }
 

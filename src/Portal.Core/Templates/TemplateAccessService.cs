@@ -27,7 +27,7 @@ public sealed class TemplateAccessDeniedException(string templateId)
 }
 
 /// <summary>A refused change of template access, with a message fit for the user.</summary>
-public sealed class TemplateAccessValidationException(string message) : Exception(message);
+public sealed class TemplateAccessValidationException(string format, params object[] args) : LocalizableException(new LocalizableText(format, args));
 
 /// <summary>
 /// The one place template access is decided and changed. Listing pages and APIs filter with <see cref="VisibleAsync"/>;
@@ -117,7 +117,7 @@ public sealed class TemplateAccessService(SystemDbContextFactory systemDb, ITena
     {
         var unknown = ids.Where(id => catalog.Find(id) is null).ToList();
         return unknown.Count > 0
-            ? throw new TemplateAccessValidationException($"Unknown template(s): {string.Join(", ", unknown)}.")
+            ? throw new TemplateAccessValidationException("Unknown template(s): {0}.", string.Join(", ", unknown))
             : [.. ids.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
     }
 

@@ -23,7 +23,7 @@ public enum MemberOnboarding
 public sealed record AddMemberRequest(string Email, string? DisplayName, string Role, MemberOnboarding Onboarding, string? Password);
 
 /// <summary>A refused membership change, with a message fit for the user.</summary>
-public sealed class MemberValidationException(string message) : Exception(message);
+public sealed class MemberValidationException(string format, params object[] args) : LocalizableException(new LocalizableText(format, args));
 
 /// <summary>
 /// Lists and changes the members of the caller's own tenant (TenantAdmin). Each operation runs in its own DI scope so
@@ -60,7 +60,7 @@ public sealed class MemberService(IServiceScopeFactory scopes, SystemDbContextFa
         var caller = RequireTenantAdmin();
         if (!PortalRoles.AssignableByTenantAdmin.Contains(request.Role) && !(caller.IsPlatformAdmin && request.Role == PortalRoles.PlatformAdmin))
         {
-            throw new MemberValidationException($"'{request.Role}' is not a role you can give.");
+            throw new MemberValidationException("'{0}' is not a role you can give.", request.Role);
         }
 
         await using var scope = CallerScope(caller);
@@ -68,7 +68,7 @@ public sealed class MemberService(IServiceScopeFactory scopes, SystemDbContextFa
         var email = request.Email.Trim();
         if (await ExistsAnywhereAsync(email, cancellationToken))
         {
-            throw new MemberValidationException($"An account for {email} already exists.");
+            throw new MemberValidationException("An account for {0} already exists.", email);
         }
 
         var user = new PortalUser
@@ -100,7 +100,7 @@ public sealed class MemberService(IServiceScopeFactory scopes, SystemDbContextFa
         var caller = RequireTenantAdmin();
         if (!PortalRoles.AssignableByTenantAdmin.Contains(role))
         {
-            throw new MemberValidationException($"'{role}' is not a role you can give.");
+            throw new MemberValidationException("'{0}' is not a role you can give.", role);
         }
 
         if (userId == caller.UserId)

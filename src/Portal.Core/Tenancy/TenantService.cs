@@ -11,7 +11,7 @@ namespace Portal.Core.Tenancy;
 public sealed record TenantSummary(Guid Id, string Name, string Slug, bool IsActive, string Plan, int Members, DateTimeOffset CreatedAt);
 
 /// <summary>Why a tenant could not be created.</summary>
-public sealed class TenantValidationException(string message) : Exception(message);
+public sealed class TenantValidationException(string format, params object[] args) : LocalizableException(new LocalizableText(format, args));
 
 /// <summary>Creates and lists tenants. Creating tenants spans tenants by nature, so it runs in a system context after the caller's role is checked.</summary>
 public sealed partial class TenantService(SystemDbContextFactory systemDb, ITenantContext tenantContext, IAuditLog audit, IOptions<QuotaOptions> quotaOptions, TimeProvider clock)
@@ -130,12 +130,12 @@ public sealed partial class TenantService(SystemDbContextFactory systemDb, ITena
         await using var db = systemDb.CreateDbContext();
         if (await db.Tenants.AnyAsync(t => t.Slug == slug, cancellationToken))
         {
-            throw new TenantValidationException($"The slug '{slug}' is already taken.");
+            throw new TenantValidationException("The slug '{0}' is already taken.", slug);
         }
 
         planName ??= quotaOptions.Value.DefaultPlan;
         var plan = await db.QuotaPlans.SingleOrDefaultAsync(p => p.Name == planName, cancellationToken)
-            ?? throw new TenantValidationException($"There is no quota plan named '{planName}'.");
+            ?? throw new TenantValidationException("There is no quota plan named '{0}'.", planName);
         var tenant = new Tenant { Name = name, Slug = slug, QuotaPlanId = plan.Id, CreatedAt = clock.GetUtcNow() };
         db.Tenants.Add(tenant);
         await db.SaveChangesAsync(cancellationToken);

@@ -16,6 +16,27 @@ public sealed class CoreMessageTests(PortalWebFactory factory) : IClassFixture<P
         Name = "months", Type = InputType.Integer, Min = 1, Max = 72, Unit = "months", Description = new("m", "m"), Baseline = "12",
     };
 
+    /// <summary>Administrators' refusals (limits, members) too, with their values.</summary>
+    [Theory]
+    [InlineData("zh-CN", "名为“Gold”的套餐已存在。", "你不能移除自己。")]
+    [InlineData("en", "A plan named 'Gold' already exists.", "You cannot remove yourself.")]
+    public void Refusals_read_in_the_pages_language(string culture, string planTaken, string removeYourself)
+    {
+        var before = CultureInfo.CurrentUICulture;
+        CultureInfo.CurrentUICulture = new CultureInfo(culture);
+        try
+        {
+            var L = factory.Services.GetRequiredService<IStringLocalizer<SharedResource>>();
+            Assert.Equal(planTaken, new Portal.Core.Quotas.QuotaLimitValidationException("A plan named '{0}' already exists.", "Gold").Text.In(L));
+            Assert.Equal(removeYourself, new Portal.Core.Tenancy.MemberValidationException("You cannot remove yourself.").Text.In(L));
+            Assert.Equal("A plan named 'Gold' already exists.", new Portal.Core.Quotas.QuotaLimitValidationException("A plan named '{0}' already exists.", "Gold").Message);
+        }
+        finally
+        {
+            CultureInfo.CurrentUICulture = before;
+        }
+    }
+
     [Theory]
     [InlineData("zh-CN", "“abc”不是数字", "73 超出允许范围 1 至 72 months", "缺失", "第 7 行开始的引号没有闭合，文件的其余部分会变成一个单元格。")]
     [InlineData("en", "'abc' is not a number", "73 is outside the allowed range 1 to 72 months", "is missing", "A quote opened on line 7 is never closed, so the rest of the file would be one cell.")]

@@ -1,13 +1,15 @@
 using System.Runtime.CompilerServices;
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
+using Portal.Core;
 
 namespace Portal.Web.Tests.Localization;
 
 /// <summary>
 /// Every UI string the pages ask for has a Simplified Chinese translation, and no translation is orphaned. The pages'
 /// strings are their <c>L["…"]</c> keys; the core's messages that pages show translated are the formats of its
-/// <c>TabularFileException</c>s and <c>LocalizableText</c>s (file problems, cell errors, refused runs).
+/// <c>LocalizableText</c>s and of every <c>LocalizableException</c> (file problems, cell errors, refused runs, invalid
+/// limits, members, organisations, documents, questions).
 /// </summary>
 public sealed partial class TranslationCoverageTests
 {
@@ -20,8 +22,14 @@ public sealed partial class TranslationCoverageTests
         [.. Sources(WebProject()).SelectMany(f => LocalizerKey().Matches(File.ReadAllText(f)).Select(m => Regex.Unescape(m.Groups[1].Value))),
             .. CoreMessages()];
 
-    private static HashSet<string> CoreMessages() =>
-        [.. Sources(Project("Portal.Core")).SelectMany(f => CoreMessage().Matches(File.ReadAllText(f)).Select(m => Regex.Unescape(m.Groups[1].Value)))];
+    private static HashSet<string> CoreMessages()
+    {
+        var makers = typeof(LocalizableException).Assembly.GetTypes().Where(t => t.IsSubclassOf(typeof(LocalizableException))).Select(t => t.Name)
+            .Append(nameof(LocalizableText));
+        var message = new Regex($@"(?:{string.Join('|', makers)})\(\s*""((?:[^""\\]|\\.)*)""");
+        return [.. Sources(Project("Portal.Core")).Concat(Sources(Project("Portal.Inference")))
+            .SelectMany(f => message.Matches(File.ReadAllText(f)).Select(m => Regex.Unescape(m.Groups[1].Value)))];
+    }
 
     private static IEnumerable<string> Sources(string project) =>
         Directory.EnumerateFiles(project, "*.*", SearchOption.AllDirectories)
@@ -40,7 +48,7 @@ public sealed partial class TranslationCoverageTests
         var missing = KeysUsedInUi().Where(k => !translations.ContainsKey(k)).Order(StringComparer.Ordinal).ToList();
         Assert.True(missing.Count == 0, "Missing zh-CN translations:\n" + string.Join("\n", missing));
         Assert.True(KeysUsedInUi().Count > 100);
-        Assert.True(CoreMessages().Count > 25, $"only {CoreMessages().Count} core messages found");
+        Assert.True(CoreMessages().Count > 60, $"only {CoreMessages().Count} core messages found");
     }
 
     [Fact]
@@ -66,9 +74,6 @@ public sealed partial class TranslationCoverageTests
 
     [GeneratedRegex("""L\["((?:[^"\\]|\\.)*)"[\],]""")]
     private static partial Regex LocalizerKey();
-
-    [GeneratedRegex(@"(?:TabularFileException|LocalizableText)\(\s*""((?:[^""\\]|\\.)*)""")]
-    private static partial Regex CoreMessage();
 
     [GeneratedRegex(@"\{\d+\}")]
     private static partial Regex Placeholder();
