@@ -85,4 +85,10 @@ internal sealed class LlmOptionsValidator : IValidateOptions<LlmOptions>
 }
 
 /// <summary>The configured language model could not answer (after retries); nothing is charged.</summary>
-public sealed class LlmUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
+public sealed class LlmUnavailableException(LocalizableText text, Exception? inner = null) : LocalizableException(text, inner)
+{
+    public LlmUnavailableException(string message, Exception? inner = null)
+        : this(new LocalizableText(message), inner)
+    {
+    }
+}

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.SemanticKernel;
 using Microsoft.SemanticKernel.ChatCompletion;
 using Microsoft.SemanticKernel.Connectors.OpenAI;
+using Portal.Core;
 using Portal.Core.Assistant;
 
 namespace Portal.Inference.Assistant;
@@ -115,14 +116,14 @@ public sealed partial class SemanticKernelEngine(
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                throw new LlmUnavailableException($"The language model did not finish its answer within {o.Timeout.TotalSeconds:0} s.");
+                throw new LlmUnavailableException(new LocalizableText("The language model did not finish its answer within {0:0} s.", o.Timeout.TotalSeconds));
             }
             catch (Exception e) when (e is HttpOperationException or HttpRequestException or IOException or System.ClientModel.ClientResultException or System.Text.Json.JsonException)
             {
                 LogFailed(logger, Name, e);
-                throw new LlmUnavailableException(answer.Length == 0
-                    ? "The language model could not be reached or refused the request; please try again later."
-                    : "The language model's answer broke off; please try again.", e);
+                throw answer.Length == 0
+                    ? new LlmUnavailableException("The language model could not be reached or refused the request; please try again later.", e)
+                    : new LlmUnavailableException("The language model's answer broke off; please try again.", e);
             }
 
             if (chunk.Metadata?.TryGetValue("Usage", out var u) == true && u is OpenAI.Chat.ChatTokenUsage reported)
