@@ -23,16 +23,4 @@ public static class DatasetFormats
 }
 
 /// <summary>A file the portal cannot read, with a message a person can act on (in English in the API, translated on pages).</summary>
-public sealed class TabularFileException(LocalizableText text) : LocalizableException(text)
-{
-    public TabularFileException(string message)
-        : this(new LocalizableText(message))
-    {
-    }
-
-    public TabularFileException(string format, params object[] args)
-        : this(new LocalizableText(format, args))
-    {
-    }
-
-}
+public sealed class TabularFileException(string format, params object[] args) : LocalizableException(new LocalizableText(format, args));

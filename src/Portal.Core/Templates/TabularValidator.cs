@@ -9,11 +9,6 @@ namespace Portal.Core.Templates;
 /// <param name="Text">What is wrong, for a page to show in its reader's language (the API shows <see cref="Message"/>).</param>
 public sealed record CellError(int Row, string Column, [property: JsonIgnore] LocalizableText Text)
 {
-    public CellError(int row, string column, string message)
-        : this(row, column, new LocalizableText(message))
-    {
-    }
-
     /// <summary>What is wrong, in English.</summary>
     public string Message => Text.ToString();
 }

@@ -1,3 +1,4 @@
+using Portal.Core;
 using Portal.Core.Datasets;
 using Portal.Core.Templates;
 
@@ -23,7 +24,7 @@ public sealed class ValidationReportCacheTests
     };
 
     private static ValidationReport Report(int valid) =>
-        new(10, valid, [], [new CellError(1, "amount", "'x' is not a number")], 1, new Dictionary<string, int> { ["amount"] = 1 },
+        new(10, valid, [], [new CellError(1, "amount", new LocalizableText("'{0}' is not a number", "x"))], 1, new Dictionary<string, int> { ["amount"] = 1 },
             ColumnMapping.Match(Manifest("1"), ["amount", "months"]));
 
     /// <summary>
