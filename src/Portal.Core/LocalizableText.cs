@@ -1,16 +1,19 @@
 using System.Globalization;
+using Portal.Core.Templates;
 
 namespace Portal.Core;
 
 /// <summary>
 /// A message for people as an English composite format and its arguments. <see cref="ToString"/> is the English text
 /// (the API, logs and downloaded files use it); a page looks the format up among its translations and formats the
-/// arguments in the reader's culture, so the same message reads in English or Chinese.
+/// arguments in the reader's culture, so the same message reads in English or Chinese. An argument that is itself a
+/// <see cref="LocalizedText"/> (a template's unit, say) reads in the same language as the message.
 /// </summary>
 public sealed record LocalizableText(string Format, params object[] Args)
 {
     /// <summary>The English text (a format without arguments is the text itself, braces and all).</summary>
-    public override string ToString() => Args.Length == 0 ? Format : string.Format(CultureInfo.InvariantCulture, Format, Args);
+    public override string ToString() =>
+        Args.Length == 0 ? Format : string.Format(CultureInfo.InvariantCulture, Format, [.. Args.Select(a => a is LocalizedText t ? t.En : a)]);
 }
 
 /// <summary>

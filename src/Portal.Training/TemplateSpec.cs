@@ -41,7 +41,7 @@ internal sealed record TemplateSpec
     public IReadOnlyDictionary<string, string> HyperParameters { get; init; } = new Dictionary<string, string>();
 
     /// <summary>Column descriptions and units; columns not listed get a generated description.</summary>
-    public IReadOnlyDictionary<string, (LocalizedText Description, string? Unit)> Columns { get; init; } = new Dictionary<string, (LocalizedText, string?)>();
+    public IReadOnlyDictionary<string, (LocalizedText Description, LocalizedText? Unit)> Columns { get; init; } = new Dictionary<string, (LocalizedText, LocalizedText?)>();
 
     /// <summary>Allowed ranges where the domain fixes them (e.g. grades 0–20); others are derived from the data.</summary>
     public IReadOnlyDictionary<string, (double Min, double Max)> Ranges { get; init; } = new Dictionary<string, (double, double)>();

@@ -8,7 +8,12 @@ internal static class TemplateSpecs
 {
     private static LocalizedText T(string en, string zh) => new(en, zh);
 
-    private static (LocalizedText, string?) C(string en, string zh, string? unit = null) => (T(en, zh), unit);
+    private static (LocalizedText, LocalizedText?) C(string en, string zh, LocalizedText? unit = null) => (T(en, zh), unit);
+
+    private static readonly LocalizedText Years = T("years", "岁");
+    private static readonly LocalizedText Months = T("months", "个月");
+    private static readonly LocalizedText MgPerDl = T("mg/dL", "mg/dL");
+    private static readonly LocalizedText OutOf20 = T("of 20", "满分 20");
 
     public static IReadOnlyList<TemplateSpec> All { get; } = [BreastCancer(), DiabetesProgression(), CreditRisk(), StudentPerformance()];
 
@@ -28,7 +33,7 @@ internal static class TemplateSpecs
             ("fractal_dimension", "fractal dimension (coastline approximation − 1)", "分形维数（海岸线近似 − 1）"),
         };
         var stats = new (string Key, string En, string Zh)[] { ("mean", "Mean", "平均"), ("se", "Standard error of", "标准误："), ("worst", "Worst (mean of the three largest)", "最差值（三个最大值的平均）") };
-        var columns = new Dictionary<string, (LocalizedText, string?)>();
+        var columns = new Dictionary<string, (LocalizedText, LocalizedText?)>();
         foreach (var (key, en, zh) in traits)
         {
             foreach (var (stat, statEn, statZh) in stats)
@@ -90,21 +95,21 @@ internal static class TemplateSpecs
         {
             LabelColumn = "progression",
             ValueName = T("disease progression after one year (25–346)", "一年后的疾病进展（25–346）"),
-            Unit = "score",
+            Unit = T("score", "分"),
         },
         Learner = Learner.SdcaRegression,
-        Columns = new Dictionary<string, (LocalizedText, string?)>
+        Columns = new Dictionary<string, (LocalizedText, LocalizedText?)>
         {
-            ["age"] = C("Age", "年龄", "years"),
+            ["age"] = C("Age", "年龄", Years),
             ["sex"] = C("Sex, coded 1 or 2 as in the source study", "性别，按原研究编码为 1 或 2"),
-            ["bmi"] = C("Body mass index", "体重指数", "kg/m²"),
-            ["bp"] = C("Average blood pressure", "平均血压", "mm Hg"),
-            ["tc"] = C("Total serum cholesterol (S1)", "血清总胆固醇（S1）", "mg/dL"),
-            ["ldl"] = C("Low-density lipoproteins (S2)", "低密度脂蛋白（S2）", "mg/dL"),
-            ["hdl"] = C("High-density lipoproteins (S3)", "高密度脂蛋白（S3）", "mg/dL"),
+            ["bmi"] = C("Body mass index", "体重指数", T("kg/m²", "kg/m²")),
+            ["bp"] = C("Average blood pressure", "平均血压", T("mm Hg", "mm Hg")),
+            ["tc"] = C("Total serum cholesterol (S1)", "血清总胆固醇（S1）", MgPerDl),
+            ["ldl"] = C("Low-density lipoproteins (S2)", "低密度脂蛋白（S2）", MgPerDl),
+            ["hdl"] = C("High-density lipoproteins (S3)", "高密度脂蛋白（S3）", MgPerDl),
             ["tch"] = C("Total cholesterol / HDL (S4)", "总胆固醇/高密度脂蛋白（S4）"),
             ["ltg"] = C("Log of serum triglycerides (S5)", "血清甘油三酯的对数（S5）"),
-            ["glu"] = C("Blood sugar level (S6)", "血糖水平（S6）", "mg/dL"),
+            ["glu"] = C("Blood sugar level (S6)", "血糖水平（S6）", MgPerDl),
         },
         Ranges = new Dictionary<string, (double, double)> { ["sex"] = (1, 2), ["age"] = (0, 120) },
     };
@@ -135,13 +140,13 @@ internal static class TemplateSpecs
             LabelNames = new Dictionary<string, LocalizedText> { ["bad"] = T("bad credit risk", "不良信用风险"), ["good"] = T("good credit risk", "良好信用风险") },
         },
         Learner = Learner.SdcaLogistic,
-        Columns = new Dictionary<string, (LocalizedText, string?)>
+        Columns = new Dictionary<string, (LocalizedText, LocalizedText?)>
         {
-            ["duration_months"] = C("Duration of the loan", "贷款期限", "months"),
-            ["credit_amount"] = C("Amount of credit", "贷款金额", "DM"),
+            ["duration_months"] = C("Duration of the loan", "贷款期限", Months),
+            ["credit_amount"] = C("Amount of credit", "贷款金额", T("DM", "马克")),
             ["installment_rate_pct"] = C("Instalment as a share of disposable income, coded 1 (≥ 35 %) to 4 (< 20 %)", "分期付款占可支配收入比例，编码 1（≥35%）至 4（<20%）"),
             ["residence_years"] = C("Present residence since, coded 1 to 4", "现住址居住时长，编码 1 至 4"),
-            ["age"] = C("Age", "年龄", "years"),
+            ["age"] = C("Age", "年龄", Years),
             ["existing_credits"] = C("Number of existing credits at this bank", "在本行的现有贷款笔数"),
             ["people_liable"] = C("Number of people the applicant provides for", "申请人需要供养的人数"),
             ["telephone"] = C("Telephone registered under the applicant's name", "以申请人名义登记的电话"),
@@ -196,11 +201,11 @@ internal static class TemplateSpecs
             },
             Learner = Learner.SdcaLogistic,
             Tuning = "Logistic regression with defaults; FastTree (100 trees, 8 leaves) was tried first and reached 0.873 accuracy on this split, below the naive rule.",
-            Columns = new Dictionary<string, (LocalizedText, string?)>
+            Columns = new Dictionary<string, (LocalizedText, LocalizedText?)>
             {
                 ["school"] = C("School (GP Gabriel Pereira, MS Mousinho da Silveira)", "学校（GP 或 MS）"),
                 ["sex"] = C("Sex (F, M)", "性别（F 女，M 男）"),
-                ["age"] = C("Age", "年龄", "years"),
+                ["age"] = C("Age", "年龄", Years),
                 ["address"] = C("Home address (U urban, R rural)", "家庭住址（U 城市，R 农村）"),
                 ["famsize"] = C("Family size (LE3 ≤ 3, GT3 > 3)", "家庭规模（LE3 ≤3，GT3 >3）"),
                 ["Pstatus"] = C("Parents' cohabitation (T together, A apart)", "父母同居状况（T 同住，A 分居）"),
@@ -228,8 +233,8 @@ internal static class TemplateSpecs
                 ["Walc"] = C("Weekend alcohol consumption, 1 to 5", "周末饮酒量，1 至 5"),
                 ["health"] = C("Current health status, 1 to 5", "当前健康状况，1 至 5"),
                 ["absences"] = C("Number of school absences", "缺勤次数"),
-                ["G1"] = C("First-period grade", "第一阶段成绩", "of 20"),
-                ["G2"] = C("Second-period grade", "第二阶段成绩", "of 20"),
+                ["G1"] = C("First-period grade", "第一阶段成绩", OutOf20),
+                ["G2"] = C("Second-period grade", "第二阶段成绩", OutOf20),
             },
             Ranges = new Dictionary<string, (double, double)>
             {

@@ -24,6 +24,13 @@ public sealed class PageTour(PortalAppFixture app) : JourneyTest(app)
         "/Account/Manage/GenerateRecoveryCodes", "/Account/Manage/Disable2fa", "/Account/Manage/PersonalData",
     ];
 
+    /// <summary>Text from a template pack (not the page's own strings) that must read in Chinese: an input with its unit.</summary>
+    private static readonly Dictionary<string, string> ChineseSamples = new()
+    {
+        ["/templates/finance-credit-risk"] = "duration_months (个月)",
+        ["/templates/medical-diabetes-progression"] = "age (岁)",
+    };
+
     [Theory]
     [InlineData("en")]
     [InlineData("zh-CN")]
@@ -72,6 +79,10 @@ public sealed class PageTour(PortalAppFixture app) : JourneyTest(app)
         if (culture == "zh-CN")
         {
             Assert.True(heading.Any(c => c is >= '\u4e00' and <= '\u9fff'), $"{path} (now {Page.Url}) has an untranslated heading: '{heading}'");
+            if (ChineseSamples.TryGetValue(path, out var sample))
+            {
+                Assert.Contains(sample, text, StringComparison.Ordinal);
+            }
         }
         else
         {

@@ -139,8 +139,9 @@ public static class TabularValidator
     private static LocalizableText NotWhole(ReadOnlySpan<char> text) => new LocalizableText("{0} is not a whole number", text.ToString());
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static LocalizableText OutOfRange(InputColumn input, ReadOnlySpan<char> text) =>
-        new LocalizableText("{0} is outside the allowed range {1} to {2}{3}", text.ToString(), Format(input.Min), Format(input.Max), input.Unit is { Length: > 0 } u ? " " + u : string.Empty);
+    private static LocalizableText OutOfRange(InputColumn input, ReadOnlySpan<char> text) => input.Unit is { } unit
+        ? new LocalizableText("{0} is outside the allowed range {1} to {2} {3}", text.ToString(), Format(input.Min), Format(input.Max), unit)
+        : new LocalizableText("{0} is outside the allowed range {1} to {2}", text.ToString(), Format(input.Min), Format(input.Max));
 
     /// <summary>
     /// <see cref="double.TryParse(ReadOnlySpan{char}, NumberStyles, IFormatProvider, out double)"/> with

@@ -34,7 +34,8 @@ public sealed record InputColumn
 
     public required InputType Type { get; init; }
 
-    public string? Unit { get; init; }
+    /// <summary>The unit of a number, in English and Simplified Chinese (e.g. months, 个月).</summary>
+    public LocalizedText? Unit { get; init; }
 
     /// <summary>Smallest allowed value (numbers).</summary>
     public double? Min { get; init; }
@@ -151,7 +152,7 @@ public sealed record TemplateOutput
     /// <summary>Regression: what the value is and its unit.</summary>
     public LocalizedText? ValueName { get; init; }
 
-    public string? Unit { get; init; }
+    public LocalizedText? Unit { get; init; }
 
     /// <summary>A label's display name in the current UI culture (the label itself when it has none).</summary>
     public string LabelName(string? label) =>

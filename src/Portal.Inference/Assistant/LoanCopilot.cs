@@ -122,7 +122,7 @@ public sealed partial class LoanCopilot(TabularPredictionService predictions, Te
             foreach (var name in missing)
             {
                 var input = manifest.Inputs.First(i => i.Name == name);
-                text.Append("\n- ").Append(name).Append(input.Categories is { Count: > 0 } c ? $" (one of: {string.Join(", ", c)})" : input.Unit is { Length: > 0 } u ? $" ({u})" : string.Empty);
+                text.Append("\n- ").Append(name).Append(input.Categories is { Count: > 0 } c ? $" (one of: {string.Join(", ", c)})" : input.Unit is { } u ? $" ({u.En})" : string.Empty);
             }
         }
 

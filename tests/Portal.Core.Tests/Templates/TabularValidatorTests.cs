@@ -17,7 +17,7 @@ public sealed class TabularValidatorTests
         Output = new TemplateOutput { LabelColumn = "y", PositiveLabel = "bad", NegativeLabel = "good" },
         Inputs =
         [
-            new InputColumn { Name = "amount", Type = InputType.Number, Min = 0, Max = 1000, Unit = "DM", Description = new("a", "a"), Baseline = "10" },
+            new InputColumn { Name = "amount", Type = InputType.Number, Min = 0, Max = 1000, Unit = new("DM", "马克"), Description = new("a", "a"), Baseline = "10" },
             new InputColumn { Name = "months", Type = InputType.Integer, Min = 1, Max = 72, Description = new("m", "m"), Baseline = "12" },
             new InputColumn { Name = "housing", Type = InputType.Category, Categories = ["own", "rent"], Description = new("h", "h"), Baseline = "own" },
         ],

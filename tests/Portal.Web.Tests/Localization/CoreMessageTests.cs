@@ -13,7 +13,7 @@ public sealed class CoreMessageTests(PortalWebFactory factory) : IClassFixture<P
 {
     private static readonly InputColumn Months = new()
     {
-        Name = "months", Type = InputType.Integer, Min = 1, Max = 72, Unit = "months", Description = new("m", "m"), Baseline = "12",
+        Name = "months", Type = InputType.Integer, Min = 1, Max = 72, Unit = new("months", "个月"), Description = new("m", "m"), Baseline = "12",
     };
 
     /// <summary>Administrators' refusals (limits, members) too, with their values.</summary>
@@ -38,7 +38,7 @@ public sealed class CoreMessageTests(PortalWebFactory factory) : IClassFixture<P
     }
 
     [Theory]
-    [InlineData("zh-CN", "“abc”不是数字", "73 超出允许范围 1 至 72 months", "缺失", "第 7 行开始的引号没有闭合，文件的其余部分会变成一个单元格。")]
+    [InlineData("zh-CN", "“abc”不是数字", "73 超出允许范围 1 至 72 个月", "缺失", "第 7 行开始的引号没有闭合，文件的其余部分会变成一个单元格。")]
     [InlineData("en", "'abc' is not a number", "73 is outside the allowed range 1 to 72 months", "is missing", "A quote opened on line 7 is never closed, so the rest of the file would be one cell.")]
     public void Cell_errors_and_file_problems_read_in_the_pages_language(string culture, string notANumber, string outOfRange, string missing, string openQuote)
     {
