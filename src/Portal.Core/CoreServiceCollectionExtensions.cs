@@ -64,6 +64,7 @@ public static class CoreServiceCollectionExtensions
                 o.Stores.SchemaVersion = IdentitySchemaVersions.Version2;
             })
             .AddRoles<IdentityRole>()
+            .AddErrorDescriber<PortalIdentityErrorDescriber>()
             .AddEntityFrameworkStores<PortalDbContext>()
             .AddDefaultTokenProviders();
 

@@ -152,6 +152,15 @@ public sealed class CultureJourneys(PortalAppFixture app) : JourneyTest(app)
             await DocScreenshotAsync("usage-zh");
             await Page.GotoAsync("/Account/Login");
             await Assertions.Expect(Page.Locator("h1")).ToHaveTextAsync("登录");
+
+            // Identity's own refusals (the password rules) read in Chinese too.
+            await Page.GotoAsync("/Account/Register");
+            await Page.FillAsync("#Input\\.Organisation", "湖畔诊所");
+            await Page.FillAsync("#Input\\.Email", "weak@lakeside.test");
+            await Page.FillAsync("#Input\\.Password", "lakeside2026");
+            await Page.FillAsync("#Input\\.ConfirmPassword", "lakeside2026");
+            await Page.ClickAsync("#register-submit");
+            await Assertions.Expect(Page.Locator(".alert-danger")).ToHaveTextAsync("错误：密码必须包含一个符号（字母和数字以外的字符）。 密码必须包含一个大写字母（A–Z）。");
         });
 }
 

@@ -7,7 +7,8 @@ namespace Portal.Core.Accounts;
 /// <summary>Self-service sign-up: a new organisation (tenant) on the default plan with the registrant as its TenantAdmin.</summary>
 public sealed class RegistrationService(UserManager<PortalUser> users, TenantService tenants, IAuditLog audit, TimeProvider clock)
 {
-    public sealed record Result(PortalUser? User, IReadOnlyList<string> Errors)
+    /// <summary>The new account, or why there is none.</summary>
+    public sealed record Result(PortalUser? User, LocalizableText? Error)
     {
         public bool Succeeded => User is not null;
     }
@@ -17,7 +18,7 @@ public sealed class RegistrationService(UserManager<PortalUser> users, TenantSer
         email = email.Trim();
         if (await users.FindByEmailAsync(email) is not null)
         {
-            return new Result(null, [$"An account for {email} already exists."]);
+            return new Result(null, new LocalizableText("An account for {0} already exists.", email));
         }
 
         // Check the password before creating anything, so a weak password leaves no orphan tenant behind.
@@ -27,7 +28,7 @@ public sealed class RegistrationService(UserManager<PortalUser> users, TenantSer
             var check = await validator.ValidateAsync(users, probe, password);
             if (!check.Succeeded)
             {
-                return new Result(null, [.. check.Errors.Select(e => e.Description)]);
+                return new Result(null, check.Errors.Text());
             }
         }
 
@@ -38,7 +39,7 @@ public sealed class RegistrationService(UserManager<PortalUser> users, TenantSer
         }
         catch (TenantValidationException e)
         {
-            return new Result(null, [e.Message]);
+            return new Result(null, e.Text);
         }
 
         var user = new PortalUser
@@ -52,11 +53,11 @@ public sealed class RegistrationService(UserManager<PortalUser> users, TenantSer
         var created = await users.CreateAsync(user, password);
         if (!created.Succeeded)
         {
-            return new Result(null, [.. created.Errors.Select(e => e.Description)]);
+            return new Result(null, created.Errors.Text());
         }
 
         await users.AddToRoleAsync(user, PortalRoles.TenantAdmin);
         await audit.WriteAsync(tenant.Id, "account.registered", email, after: $"tenant={tenant.Slug}", cancellationToken: cancellationToken);
-        return new Result(user, []);
+        return new Result(user, null);
     }
 }

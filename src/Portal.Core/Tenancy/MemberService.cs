@@ -23,7 +23,14 @@ public enum MemberOnboarding
 public sealed record AddMemberRequest(string Email, string? DisplayName, string Role, MemberOnboarding Onboarding, string? Password);
 
 /// <summary>A refused membership change, with a message fit for the user.</summary>
-public sealed class MemberValidationException(string format, params object[] args) : LocalizableException(new LocalizableText(format, args));
+public sealed class MemberValidationException(string format, params object[] args) : LocalizableException(new LocalizableText(format, args))
+{
+    /// <summary>A refusal that is already a text (Identity's errors).</summary>
+    public MemberValidationException(LocalizableText text)
+        : this(text.Format, text.Args)
+    {
+    }
+}
 
 /// <summary>
 /// Lists and changes the members of the caller's own tenant (TenantAdmin). Each operation runs in its own DI scope so
@@ -201,7 +208,7 @@ public sealed class MemberService(IServiceScopeFactory scopes, SystemDbContextFa
     {
         if (!result.Succeeded)
         {
-            throw new MemberValidationException(string.Join(" ", result.Errors.Select(e => e.Description)));
+            throw new MemberValidationException(result.Errors.Text());
         }
     }
 }

@@ -38,7 +38,7 @@ public sealed class SeedingAndRegistrationTests
         var registration = scope.ServiceProvider.GetRequiredService<RegistrationService>();
 
         var result = await registration.RegisterOrganisationAsync("founder@acme.test", "Str0ng!Pass", "Acme Health", "Ada");
-        Assert.True(result.Succeeded, string.Join(" ", result.Errors));
+        Assert.True(result.Succeeded, result.Error?.ToString());
 
         var users = scope.ServiceProvider.GetRequiredService<UserManager<PortalUser>>();
         Assert.Equal([PortalRoles.TenantAdmin], await users.GetRolesAsync(result.User!));
@@ -48,9 +48,14 @@ public sealed class SeedingAndRegistrationTests
 
         var weak = await registration.RegisterOrganisationAsync("second@acme.test", "weak", "Other Org", null);
         Assert.False(weak.Succeeded);
+        Assert.Equal(
+            "The password must be at least 8 characters long. The password must contain a symbol (a character that is not a letter or digit). "
+            + "The password must contain a digit (0–9). The password must contain an upper-case letter (A–Z).",
+            weak.Error?.ToString());
         Assert.False(await db.Tenants.AnyAsync(t => t.Name == "Other Org"));
 
         var duplicate = await registration.RegisterOrganisationAsync("founder@acme.test", "Str0ng!Pass", "Acme Again", null);
         Assert.False(duplicate.Succeeded);
+        Assert.Equal("An account for founder@acme.test already exists.", duplicate.Error?.ToString());
     }
 }

@@ -37,6 +37,36 @@ public sealed class CoreMessageTests(PortalWebFactory factory) : IClassFixture<P
         }
     }
 
+    /// <summary>ASP.NET Core Identity's refusals through the portal's describer: one message per rule, each once, with its values.</summary>
+    [Theory]
+    [InlineData("zh-CN", "密码长度至少为 8 个字符。 密码必须包含一个数字（0–9）。", "x@y.test 的账户已存在。")]
+    [InlineData("en", "The password must be at least 8 characters long. The password must contain a digit (0–9).", "An account for x@y.test already exists.")]
+    public async Task Identity_errors_read_in_the_pages_language(string culture, string weak, string taken)
+    {
+        var before = CultureInfo.CurrentUICulture;
+        CultureInfo.CurrentUICulture = new CultureInfo(culture);
+        try
+        {
+            using var scope = factory.Services.CreateScope();
+            var L = scope.ServiceProvider.GetRequiredService<IStringLocalizer<SharedResource>>();
+            var users = scope.ServiceProvider.GetRequiredService<Microsoft.AspNetCore.Identity.UserManager<Portal.Core.Accounts.PortalUser>>();
+            var errors = new List<Microsoft.AspNetCore.Identity.IdentityError>();
+            foreach (var validator in users.PasswordValidators)
+            {
+                errors.AddRange((await validator.ValidateAsync(users, new Portal.Core.Accounts.PortalUser(), "Ab!c")).Errors);
+            }
+
+            Assert.Equal(weak, Portal.Core.Accounts.IdentityErrorText.Text(errors).In(L));
+            var describer = scope.ServiceProvider.GetRequiredService<Microsoft.AspNetCore.Identity.IdentityErrorDescriber>();
+            Assert.Equal(taken, Portal.Core.Accounts.IdentityErrorText.Text([describer.DuplicateUserName("x@y.test"), describer.DuplicateEmail("x@y.test")]).In(L));
+            Assert.Equal("The password must be at least 8 characters long. The password must contain a digit (0–9).", Portal.Core.Accounts.IdentityErrorText.Text(errors).ToString());
+        }
+        finally
+        {
+            CultureInfo.CurrentUICulture = before;
+        }
+    }
+
     [Theory]
     [InlineData("zh-CN", "“abc”不是数字", "73 超出允许范围 1 至 72 个月", "缺失", "第 7 行开始的引号没有闭合，文件的其余部分会变成一个单元格。")]
     [InlineData("en", "'abc' is not a number", "73 is outside the allowed range 1 to 72 months", "is missing", "A quote opened on line 7 is never closed, so the rest of the file would be one cell.")]
