@@ -801,6 +801,9 @@ namespace Portal.Migrations.PostgreSQL.Migrations
                         .HasMaxLength(2000)
                         .HasColumnType("character varying(2000)");
 
+                    b.Property<string>("ErrorText")
+                        .HasColumnType("text");
+
                     b.Property<DateTimeOffset?>("FinishedAt")
                         .HasColumnType("timestamp with time zone");
 

@@ -149,6 +149,7 @@ internal sealed class RunConfiguration : IEntityTypeConfiguration<Runs.Run>
         b.Property(r => r.WorkerId).HasMaxLength(100);
         b.Property(r => r.LabelColumn).HasMaxLength(200);
         b.Property(r => r.Error).HasMaxLength(2000);
+        b.Property(r => r.ErrorText).HasJsonConversion();
         b.Property(r => r.Mapping).HasJsonConversion();
         b.Property(r => r.Metrics).HasJsonConversion();
         b.HasIndex(r => new { r.State, r.CreatedAt });

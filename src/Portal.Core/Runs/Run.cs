@@ -82,7 +82,11 @@ public sealed class Run : ITenantOwned
     /// <summary>When its owner or a tenant admin deleted the results (the run stays in the history with its counts and charge).</summary>
     public DateTimeOffset? ResultsDeletedAt { get; set; }
 
+    /// <summary>Why the run failed, in English (the API's <c>error</c>).</summary>
     public string? Error { get; set; }
+
+    /// <summary>The same as a message that pages show in the reader's language (null for runs that failed before it was kept).</summary>
+    public LocalizableText? ErrorText { get; set; }
 
     public bool CancelRequested { get; set; }
 

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Portal.Core;
 using Portal.Core.Data;
 using Portal.Core.Templates;
 
@@ -104,7 +105,7 @@ public sealed class RunQueue(SystemDbContextFactory systemDb, TimeProvider clock
 
     /// <summary>Writes the outcome, if the worker still holds the run.</summary>
     public async Task<bool> FinishAsync(
-        Guid runId, string workerId, RunState state, int rowsDone, long charged, string? error, ModelMetrics? metrics, int labelled, CancellationToken cancellationToken)
+        Guid runId, string workerId, RunState state, int rowsDone, long charged, LocalizableText? error, ModelMetrics? metrics, int labelled, CancellationToken cancellationToken)
     {
         await using var db = systemDb.CreateDbContext();
         var run = await db.Runs.SingleOrDefaultAsync(r => r.Id == runId && r.WorkerId == workerId && r.State == RunState.Running, cancellationToken);
@@ -116,7 +117,8 @@ public sealed class RunQueue(SystemDbContextFactory systemDb, TimeProvider clock
         run.State = state;
         run.RowsDone = rowsDone;
         run.Charged = charged;
-        run.Error = error;
+        run.Error = error?.ToString() is { } english && english.Length > 2000 ? english[..2000] : error?.ToString();
+        run.ErrorText = error;
         run.Metrics = metrics;
         run.LabelledRows = labelled;
         run.FinishedAt = clock.GetUtcNow();

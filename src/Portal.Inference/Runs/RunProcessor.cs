@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Portal.Core;
 using Portal.Core.Datasets;
 using Portal.Core.Quotas;
 using Portal.Core.Runs;
@@ -43,7 +44,7 @@ public sealed class RunProcessor(
             var model = catalog.Model(run.TemplateId);
             if (pack is null || model is null || pack.Manifest.ModelVersion != run.ModelVersion)
             {
-                throw new TabularFileException($"The template '{run.TemplateId}' (model {run.ModelVersion}) is no longer installed; start a new run.");
+                throw new TabularFileException("The template '{0}' (model {1}) is no longer installed; start a new run.", run.TemplateId, run.ModelVersion);
             }
 
             var datasets = scope.ServiceProvider.GetRequiredService<DatasetService>();
@@ -86,7 +87,9 @@ public sealed class RunProcessor(
         }
         catch (Exception e)
         {
-            var message = e is TabularFileException ? e.Message : $"The run failed unexpectedly after {done} rows; the rows scored so far are kept (reference {run.Id}).";
+            var message = e is TabularFileException file
+                ? file.Text
+                : new LocalizableText("The run failed unexpectedly after {0:N0} rows; the rows scored so far are kept (reference {1}).", done, run.Id.ToString());
             logger.LogError(e, "Run {RunId} failed after {Done} rows", run.Id, done);
             if (await queue.FinishAsync(run.Id, workerId, RunState.Failed, done, done, message, null, 0, CancellationToken.None))
             {

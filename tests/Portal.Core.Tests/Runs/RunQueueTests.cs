@@ -1,3 +1,4 @@
+using Portal.Core;
 using System.Collections.Concurrent;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -95,7 +96,7 @@ public sealed class RunQueueTests : CoreHostTest
         Assert.Equal(5, taken.RowsDone);
 
         Assert.Equal((false, false), await crashed.HeartbeatAsync(id, "crashed", 9, CancellationToken.None));
-        Assert.False(await crashed.FinishAsync(id, "crashed", RunState.Failed, 9, 9, "late", null, 0, CancellationToken.None));
+        Assert.False(await crashed.FinishAsync(id, "crashed", RunState.Failed, 9, 9, new LocalizableText("late"), null, 0, CancellationToken.None));
         Assert.True(await survivor.FinishAsync(id, "survivor", RunState.Succeeded, 10, 10, null, null, 0, CancellationToken.None));
 
         await using var db = Host.Services.GetRequiredService<SystemDbContextFactory>().CreateDbContext();

@@ -5,6 +5,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Portal.Core.Data;
 using Portal.Core.Datasets;
@@ -301,6 +302,37 @@ public sealed class RunApiTests : IClassFixture<RunApiTests.Factory>
         var second = await JsonAsync(mapped);
         Assert.Equal(2, second.GetProperty("rowsTotal").GetInt32());
         await WaitForAsync(client, second.GetProperty("id").GetString()!, Finished, TimeSpan.FromSeconds(60));
+    }
+
+    [Fact]
+    public async Task A_run_whose_file_breaks_fails_with_its_reason_in_English_over_the_API_and_in_Chinese_on_a_Chinese_run_page()
+    {
+        var client = _factory.Web.CreateApiClient(PortalWebFactory.HospitalMemberKey);
+        const string template = "medical-diabetes-progression";
+        var lines = File.ReadAllLines(Path.Combine(Repository(), "src", "Portal.Templates", template, "sample.csv"));
+        var id = (await JsonAsync(await client.PostAsync("/api/v1/datasets", Multipart(Encoding.UTF8.GetBytes(string.Join('\n', lines)), "breaks.csv"))))
+            .GetProperty("id").GetString()!;
+        await JsonAsync(await client.PostAsJsonAsync($"/api/v1/datasets/{id}/validation", new { templateId = template }));
+
+        // The file changes on disk after its check (the run starts from the check's report): a quote on line 3 never closes.
+        await using (var db = _factory.Web.Services.GetRequiredService<SystemDbContextFactory>().CreateDbContext())
+        {
+            var stored = _factory.Web.Services.GetRequiredService<DatasetStorage>().Resolve(db.Datasets.Single(d => d.Id == Guid.Parse(id)).StoredPath);
+            await File.WriteAllTextAsync(stored, string.Join('\n', lines.Take(2)) + "\n\"59,2" + string.Join('\n', lines.Skip(2)));
+        }
+
+        var started = await JsonAsync(await client.PostAsJsonAsync("/api/v1/runs", new { templateId = template, datasetId = id }));
+        var runId = started.GetProperty("id").GetString()!;
+        var run = await WaitForAsync(client, runId, Finished, TimeSpan.FromSeconds(60));
+        Assert.Equal("Failed", run.GetProperty("state").GetString());
+        Assert.Equal("A quote opened on line 3 is never closed, so the rest of the file would be one cell.", run.GetProperty("error").GetString());
+
+        var browser = _factory.Web.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+        browser.DefaultRequestHeaders.Add("Cookie", ".AspNetCore.Culture=c=zh-CN|uic=zh-CN");
+        Assert.Equal(HttpStatusCode.Redirect, (await PortalWebFactory.LogInAsync(browser, "member@hospital.demo")).StatusCode);
+        var page = WebUtility.HtmlDecode(await browser.GetStringAsync($"/runs/{runId}"));
+        Assert.Contains("第 3 行开始的引号没有闭合，文件的其余部分会变成一个单元格。", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("never closed", page, StringComparison.Ordinal);
     }
 
     [Fact]
