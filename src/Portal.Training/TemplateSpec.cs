@@ -16,7 +16,7 @@ internal enum Learner
 }
 
 /// <summary>A reference point reported in the model card beside the model.</summary>
-internal sealed record Comparison(string Name, string Description, Func<IReadOnlyDictionary<string, string>, double>? Rule = null, IReadOnlyList<string>? DropColumns = null);
+internal sealed record Comparison(string Name, LocalizedText Description, Func<IReadOnlyDictionary<string, string>, double>? Rule = null, IReadOnlyList<string>? DropColumns = null);
 
 /// <summary>Everything a person decides about a template; the data decides the rest (ranges, categories, baselines).</summary>
 internal sealed record TemplateSpec
@@ -49,5 +49,5 @@ internal sealed record TemplateSpec
     public IReadOnlyList<Comparison> Comparisons { get; init; } = [];
 
     /// <summary>How hyper-parameters were chosen, when not left at the learner's defaults (said in the model card).</summary>
-    public string? Tuning { get; init; }
+    public LocalizedText? Tuning { get; init; }
 }

@@ -69,7 +69,9 @@ internal static class TemplateSpecs
             },
             Learner = Learner.SdcaLogistic,
             HyperParameters = new Dictionary<string, string> { ["ConvergenceTolerance"] = "0.0001", ["MaximumNumberOfIterations"] = "1000", ["L2Regularization"] = "0.00001" },
-            Tuning = "L2 regularisation was picked from {1, 0.1, 0.01, 0.001, 1e-4, 1e-5, 1e-6} by accuracy on this same validation split (1e-5 and 1e-6 tied at 0.956; 1e-4 gave 0.945), so the figures are slightly optimistic; FastTree (0.923) was also tried.",
+            Tuning = T(
+                "L2 regularisation was picked from {1, 0.1, 0.01, 0.001, 1e-4, 1e-5, 1e-6} by accuracy on this same validation split (1e-5 and 1e-6 tied at 0.956; 1e-4 gave 0.945), so the figures are slightly optimistic; FastTree (0.923) was also tried.",
+                "L2 正则化系数按同一验证集上的准确率从 {1, 0.1, 0.01, 0.001, 1e-4, 1e-5, 1e-6} 中选出（1e-5 与 1e-6 并列 0.956；1e-4 为 0.945），因此这些数字略为乐观；也试过 FastTree（0.923）。"),
             Columns = columns,
         };
     }
@@ -167,7 +169,7 @@ internal static class TemplateSpecs
         {
             ["installment_rate_pct"] = (1, 4), ["residence_years"] = (1, 4), ["age"] = (18, 100), ["credit_amount"] = (0, 1_000_000), ["duration_months"] = (1, 120),
         },
-        Comparisons = [new Comparison("majority", "Always predict the majority class (good).", _ => 0)],
+        Comparisons = [new Comparison("majority", T("Always predict the majority class (good).", "始终预测多数类（良好）。"), _ => 0)],
     };
 
     private static TemplateSpec StudentPerformance()
@@ -200,7 +202,9 @@ internal static class TemplateSpecs
                 LabelNames = new Dictionary<string, LocalizedText> { ["fail"] = T("fail", "不及格"), ["pass"] = T("pass", "及格") },
             },
             Learner = Learner.SdcaLogistic,
-            Tuning = "Logistic regression with defaults; FastTree (100 trees, 8 leaves) was tried first and reached 0.873 accuracy on this split, below the naive rule.",
+            Tuning = T(
+                "Logistic regression with defaults; FastTree (100 trees, 8 leaves) was tried first and reached 0.873 accuracy on this split, below the naive rule.",
+                "使用默认参数的逻辑回归；先试过的 FastTree（100 棵树，8 个叶子）在此划分上准确率为 0.873，低于朴素规则。"),
             Columns = new Dictionary<string, (LocalizedText, LocalizedText?)>
             {
                 ["school"] = C("School (GP Gabriel Pereira, MS Mousinho da Silveira)", "学校（GP 或 MS）"),
@@ -243,8 +247,8 @@ internal static class TemplateSpecs
             },
             Comparisons =
             [
-                new Comparison("naive-g2", "Cortez & Silva's naive predictor: fail when G2 < 10.", row => double.Parse(row["G2"], CultureInfo.InvariantCulture) < 10 ? 1 : 0),
-                new Comparison("without-g1-g2", "The same learner without the period grades G1 and G2 (an early warning before any grade exists).", DropColumns: ["G1", "G2"]),
+                new Comparison("naive-g2", T("Cortez & Silva's naive predictor: fail when G2 < 10.", "Cortez 与 Silva 的朴素预测：G2 < 10 即判为不及格。"), row => double.Parse(row["G2"], CultureInfo.InvariantCulture) < 10 ? 1 : 0),
+                new Comparison("without-g1-g2", T("The same learner without the period grades G1 and G2 (an early warning before any grade exists).", "同一学习算法，但不使用阶段成绩 G1 和 G2（在尚无任何成绩时的早期预警）。"), DropColumns: ["G1", "G2"]),
             ],
         };
     }

@@ -97,20 +97,14 @@ internal sealed class TemplateTrainer(TemplateSpec spec, string dataRoot, string
             TemplateId = spec.Id,
             ModelVersion = manifest.ModelVersion,
             Data = new DataSourceInfo(spec.DataSourceName, $"src/Portal.Training/Data/{spec.Dataset} (see its README)", spec.Licence, spec.Citation, table.Rows.Count, train.Count, validation.Count),
-            Training = new TrainingInfo(spec.Learner.ToString(), HyperParameters(), Seed, features, "ML.NET 5.0.1, exported with Microsoft.ML.OnnxConverter 0.23.1"),
+            Training = new TrainingInfo(spec.Learner.ToString(), HyperParameters(), Seed, features, "ML.NET 5.0.1 → ONNX (Microsoft.ML.OnnxConverter 0.23.1)"),
             Validation = metrics,
             Comparisons = [.. spec.Comparisons.Select(c => Compare(c, table, features, inputs, train, validation, validationRows, Evaluate))],
             Calibration = Classification ? Calibrate(actualPositive, scores) : [],
             ValidationPoints = Classification ? [] : [.. actualValue.Select((a, i) => new PredictionPoint(a, Math.Round(scores[i], 2)))],
             Importance = Importance(onnx, manifest, validationRows, Evaluate),
             OnnxParityMaxAbsDiff = parity,
-            HowObtained =
-                $"The {table.Rows.Count} rows shared for training were split 80/20 with seed {Seed}" + (Classification ? ", stratified by class" : string.Empty) +
-                $"; the model was trained on the {train.Count} training rows only, exported to ONNX, and every figure here was computed from the ONNX model's scores on the {validation.Count} held-out rows" +
-                (Classification ? " (threshold 0.5 for the confusion matrix)" : string.Empty) +
-                ". Importance is the mean drop in " + (Classification ? "AUC" : "R²") + " over 3 random shuffles of each column. The data set's other 20 % (not in this repository) was not used." +
-                (inputs.Any(i => i.Categories is not null) ? " Category columns are one-hot encoded in the order of their categories in template.json; the ONNX model takes each as a float vector of that width and numbers as float [rows, 1]." : string.Empty) +
-                (spec.Tuning is { } tuning ? " " + tuning : string.Empty),
+            HowObtained = HowObtained(table.Rows.Count, train.Count, validation.Count, inputs.Any(i => i.Categories is not null)),
         };
 
         File.WriteAllText(Path.Combine(folder, "template.json"), JsonSerializer.Serialize(manifest, Json));
@@ -147,6 +141,27 @@ internal sealed class TemplateTrainer(TemplateSpec spec, string dataRoot, string
         }
 
         return (train, validation);
+    }
+
+    /// <summary>How the card's figures were obtained, in English and Simplified Chinese.</summary>
+    private LocalizedText HowObtained(int rows, int trainRows, int validationRows, bool categories)
+    {
+        var metric = Classification ? "AUC" : "R²";
+        var en =
+            $"The {rows} rows shared for training were split 80/20 with seed {Seed}" + (Classification ? ", stratified by class" : string.Empty) +
+            $"; the model was trained on the {trainRows} training rows only, exported to ONNX, and every figure here was computed from the ONNX model's scores on the {validationRows} held-out rows" +
+            (Classification ? " (threshold 0.5 for the confusion matrix)" : string.Empty) +
+            $". Importance is the mean drop in {metric} over 3 random shuffles of each column. The data set's other 20 % (not in this repository) was not used." +
+            (categories ? " Category columns are one-hot encoded in the order of their categories in template.json; the ONNX model takes each as a float vector of that width and numbers as float [rows, 1]." : string.Empty) +
+            (spec.Tuning is { } tuning ? " " + tuning.En : string.Empty);
+        var zh =
+            $"用于训练的 {rows} 行按 80/20 划分（随机种子 {Seed}" + (Classification ? "，按类别分层" : string.Empty) +
+            $"）；模型只用其中 {trainRows} 行训练并导出为 ONNX，此处每个数字都由 ONNX 模型对留出的 {validationRows} 行的评分算出" +
+            (Classification ? "（混淆矩阵的阈值为 0.5）" : string.Empty) +
+            $"。重要性是每列随机打乱 3 次后 {metric} 的平均下降。数据集其余 20 %（不在本仓库中）未被使用。" +
+            (categories ? "类别列按 template.json 中类别的顺序做独热编码；ONNX 模型把每个类别列作为该宽度的浮点向量、把数值作为 float [rows, 1] 接收。" : string.Empty) +
+            (spec.Tuning is { } tuningZh ? tuningZh.ZhCn : string.Empty);
+        return new LocalizedText(en, zh);
     }
 
     private List<InputColumn> DescribeInputs(CsvTable table, List<string> features, List<string[]> train)

@@ -30,7 +30,7 @@ public sealed record ModelCard
     public double OnnxParityMaxAbsDiff { get; init; }
 
     /// <summary>How these figures were obtained, in words.</summary>
-    public required string HowObtained { get; init; }
+    public required LocalizedText HowObtained { get; init; }
 }
 
 public sealed record DataSourceInfo(string Name, string Source, string Licence, string Citation, int Rows, int TrainRows, int ValidationRows);
@@ -54,7 +54,7 @@ public sealed record ModelMetrics
     public double? RSquared { get; init; }
 }
 
-public sealed record ComparisonResult(string Name, string Description, ModelMetrics Metrics);
+public sealed record ComparisonResult(string Name, LocalizedText Description, ModelMetrics Metrics);
 
 public sealed record PredictionPoint(double Actual, double Predicted);
 
