@@ -87,12 +87,23 @@ public sealed class AssistantJourneys(PortalAppFixture app) : JourneyTest(app)
             await Assertions.Expect(memo).ToContainTextAsync("No generative model is configured");
             await DocScreenshotAsync("assistant-loan-copilot");
 
-            await Context.ClearCookiesAsync();
-            await LogInAsync("member@hospital.demo");
+            // Back on the assistant page later, the copilot is still the one chosen (that of the latest conversation).
+            await Page.GotoAsync("/");
             await Page.GotoAsync("/assistant");
             await WaitInteractiveAsync();
-            await ByTestId("assistant-choice").ClickAsync();
-            await Page.GetByRole(AriaRole.Option, new() { Name = "Clinical note summary" }).ClickAsync();
+            await Assertions.Expect(ByTestId("assistant-choice")).ToContainTextAsync("Loan review copilot");
+            await Assertions.Expect(ByTestId("conversation-item")).ToHaveCountAsync(1);
+
+            // A doctor finds the note summary among the solution templates and opens it from there.
+            await Context.ClearCookiesAsync();
+            await LogInAsync("member@hospital.demo");
+            await Page.GotoAsync("/templates");
+            await WaitInteractiveAsync();
+            var card = ByTestId("template-medical-note-summary");
+            await Assertions.Expect(card.Locator("[data-testid=assistant-chip]")).ToBeVisibleAsync();
+            await card.Locator("[data-testid=open-template]").ClickAsync();
+            await WaitInteractiveAsync();
+            await Assertions.Expect(ByTestId("assistant-choice")).ToContainTextAsync("Clinical note summary");
             await ByTestId("example-question").First.ClickAsync();
             var summary = ByTestId("assistant-message").Last.Locator("[data-testid=answer-text]");
             await Assertions.Expect(summary).ToContainTextAsync("Key findings");
