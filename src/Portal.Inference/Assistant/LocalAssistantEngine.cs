@@ -8,7 +8,8 @@ namespace Portal.Inference.Assistant;
 /// <summary>
 /// The built-in engine, which needs no model server: it retrieves the organisation's passages closest to the question
 /// (sentence embeddings), picks their sentences that best match it, and answers with those sentences quoted and cited.
-/// When nothing in the material is close enough it says so instead of guessing. It never invents text.
+/// When nothing in the material is close enough it says so instead of guessing. It never invents text. Its own words
+/// (not the quotes) are in the language of the question, English or Chinese, as a language model would answer.
 /// </summary>
 public sealed partial class LocalAssistantEngine(KnowledgeService knowledge, ITextEmbedder embedder, LoanCopilot copilot, NoteSummarizer summarizer) : IAssistantEngine
 {
@@ -45,13 +46,16 @@ public sealed partial class LocalAssistantEngine(KnowledgeService knowledge, ITe
         var prompt = embedder.CountTokens(context.Question) + hits.Sum(h => embedder.CountTokens(h.Text));
         var text = new StringBuilder();
         var citations = new List<Citation>();
+        var chinese = IsChinese(context.Question);
 
         if (context.RefuseGradedWork && LooksLikeGradedWork(context.Question))
         {
-            text.Append("I can't do graded work for you — your teacher has asked me not to. I can help you understand the ideas instead: ask me about a concept, or about an error you are seeing.");
+            text.Append(chinese
+                ? "我不能替你完成要评分的作业——老师要求我不要这样做。我可以帮你理解其中的概念：问我某个概念，或者你遇到的错误。"
+                : "I can't do graded work for you — your teacher has asked me not to. I can help you understand the ideas instead: ask me about a concept, or about an error you are seeing.");
             if (relevant.Count > 0)
             {
-                text.Append("\n\nThese parts of the course material are a good place to start:");
+                text.Append(chinese ? "\n\n课程资料中的这些部分是很好的起点：" : "\n\nThese parts of the course material are a good place to start:");
                 foreach (var (hit, i) in relevant.Select((h, i) => (h, i + 1)))
                 {
                     text.Append($"\n- {hit.Heading} [{i}]");
@@ -61,17 +65,17 @@ public sealed partial class LocalAssistantEngine(KnowledgeService knowledge, ITe
         }
         else if (relevant.Count == 0)
         {
-            text.Append(NotInMaterial);
+            text.Append(NotInMaterial(context.Question));
             var near = hits.Where(h => h.Score >= 0.2).Select(h => h.Heading).Distinct().Take(3).ToList();
             if (near.Count > 0)
             {
-                text.Append("\n\nThe closest sections are: ").Append(string.Join("; ", near)).Append('.');
+                text.Append(chinese ? "\n\n最接近的章节：" : "\n\nThe closest sections are: ").Append(string.Join(chinese ? "；" : "; ", near)).Append(chinese ? '。' : '.');
             }
         }
         else
         {
             var quotes = await BestSentencesAsync(question, relevant, cancellationToken);
-            text.Append("From your course material:\n");
+            text.Append(chinese ? "摘自您的课程资料（原文）：\n" : "From your course material:\n");
             foreach (var group in quotes.GroupBy(q => q.Passage))
             {
                 var number = citations.Count + 1;
@@ -108,8 +112,13 @@ public sealed partial class LocalAssistantEngine(KnowledgeService knowledge, ITe
     public static List<PassageHit> Relevant(IReadOnlyList<PassageHit> hits, int max) =>
         hits.Count == 0 ? [] : [.. hits.Where(h => h.Score >= RelevanceThreshold && h.Score >= hits[0].Score - 0.12).Take(max)];
 
-    /// <summary>What the engines say when the material does not cover a question.</summary>
-    public const string NotInMaterial = "I could not find this in your course material, so I won't guess. Try asking about a topic the course covers, or ask your teacher.";
+    /// <summary>What the engines say when the material does not cover a question, in the question's language.</summary>
+    public static string NotInMaterial(string question) => IsChinese(question)
+        ? "我在课程资料中没有找到相关内容，所以不会猜测。请就课程涵盖的主题提问，或者请教老师。内置引擎对英文问题检索效果最好，也可以试着用英文提问。"
+        : "I could not find this in your course material, so I won't guess. Try asking about a topic the course covers, or ask your teacher.";
+
+    /// <summary>A question written in Chinese (it has a CJK ideograph).</summary>
+    public static bool IsChinese(string text) => text.Any(c => c is >= '\u4e00' and <= '\u9fff');
 
     /// <summary>Up to three sentences of the relevant passages most similar to the question (at least the best one).</summary>
     private async Task<List<(int Passage, int Position, string Sentence)>> BestSentencesAsync(float[] question, List<PassageHit> relevant, CancellationToken cancellationToken)

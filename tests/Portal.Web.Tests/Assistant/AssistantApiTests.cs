@@ -59,6 +59,11 @@ public sealed class AssistantApiTests(PortalWebFactory factory) : IClassFixture<
         var answer = await JsonAsync(await AskAsync(factory.CreateApiClient(PortalWebFactory.StudentKey), "What is the capital of France?"));
         Assert.StartsWith("I could not find this in your course material", answer.GetProperty("answer").GetString(), StringComparison.Ordinal);
         Assert.Equal(0, answer.GetProperty("citations").GetArrayLength());
+
+        // Asked in Chinese, the engine's own words are Chinese.
+        var chinese = await JsonAsync(await AskAsync(factory.CreateApiClient(PortalWebFactory.StudentKey), "法国的首都是哪里？"));
+        Assert.StartsWith("我在课程资料中没有找到相关内容，所以不会猜测。", chinese.GetProperty("answer").GetString(), StringComparison.Ordinal);
+        Assert.Equal(0, chinese.GetProperty("citations").GetArrayLength());
     }
 
     [Fact]
