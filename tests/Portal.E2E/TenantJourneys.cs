@@ -16,6 +16,8 @@ public sealed class TenantJourneys(PortalAppFixture app) : JourneyTest(app)
             await Page.FillAsync("#Input\\.ConfirmPassword", "QuayPharm!2026");
             await Page.ClickAsync("#register-submit");
             await Page.ClickAsync("#confirm-link");
+            // The confirmation must land before the next navigation, or it is cancelled and the sign-in refused.
+            await Assertions.Expect(Page.GetByText("Thank you for confirming your email.")).ToBeVisibleAsync();
             await LogInAsync("owner@quay.test", "QuayPharm!2026");
             await Assertions.Expect(ByTestId("tenant-name")).ToContainTextAsync("Quay Pharmacy");
 
