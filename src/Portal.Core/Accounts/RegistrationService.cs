@@ -57,7 +57,7 @@ public sealed class RegistrationService(UserManager<PortalUser> users, TenantSer
         }
 
         await users.AddToRoleAsync(user, PortalRoles.TenantAdmin);
-        await audit.WriteAsync(tenant.Id, "account.registered", email, after: $"tenant={tenant.Slug}", cancellationToken: cancellationToken);
+        await audit.WriteAsync(tenant.Id, AuditActions.AccountRegistered, email, after: $"tenant={tenant.Slug}", cancellationToken: cancellationToken);
         return new Result(user, null);
     }
 }

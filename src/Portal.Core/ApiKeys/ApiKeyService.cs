@@ -61,7 +61,7 @@ public sealed class ApiKeyService(IDbContextFactory<PortalDbContext> dbFactory, 
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         db.ApiKeys.Add(key);
         await db.SaveChangesAsync(cancellationToken);
-        await audit.WriteAsync(key.TenantId, "apikey.created", key.Prefix, after: key.Name, cancellationToken: cancellationToken);
+        await audit.WriteAsync(key.TenantId, AuditActions.ApiKeyCreated, key.Prefix, after: key.Name, cancellationToken: cancellationToken);
         return new CreatedApiKey(key.Id, key.Name, key.Prefix, secret, key.CreatedAt);
     }
 
@@ -105,7 +105,7 @@ public sealed class ApiKeyService(IDbContextFactory<PortalDbContext> dbFactory, 
         {
             key.RevokedAt = clock.GetUtcNow();
             await db.SaveChangesAsync(cancellationToken);
-            await audit.WriteAsync(key.TenantId, "apikey.revoked", key.Prefix, before: key.Name, after: "by an administrator", cancellationToken: cancellationToken);
+            await audit.WriteAsync(key.TenantId, AuditActions.ApiKeyRevoked, key.Prefix, before: key.Name, after: "by an administrator", cancellationToken: cancellationToken);
         }
 
         return true;
@@ -134,7 +134,7 @@ public sealed class ApiKeyService(IDbContextFactory<PortalDbContext> dbFactory, 
         {
             key.RevokedAt = clock.GetUtcNow();
             await db.SaveChangesAsync(cancellationToken);
-            await audit.WriteAsync(key.TenantId, "apikey.revoked", key.Prefix, before: key.Name, cancellationToken: cancellationToken);
+            await audit.WriteAsync(key.TenantId, AuditActions.ApiKeyRevoked, key.Prefix, before: key.Name, cancellationToken: cancellationToken);
         }
 
         return true;

@@ -256,7 +256,7 @@ public sealed class AssistantService(
         {
             tenant.AssistantRefusesGradedWork = refuse;
             await db.SaveChangesAsync(cancellationToken);
-            await audit.WriteAsync(tenant.Id, "assistant.graded-work-rule", tenant.Slug, $"refuse={!refuse}", $"refuse={refuse}", cancellationToken);
+            await audit.WriteAsync(tenant.Id, AuditActions.AssistantGradedWorkRule, tenant.Slug, $"refuse={!refuse}", $"refuse={refuse}", cancellationToken);
         }
     }
 

@@ -64,7 +64,7 @@ public sealed class KnowledgeService(
             CreatedAt = clock.GetUtcNow(),
         };
         await StoreAsync(document, null, cancellationToken);
-        await audit.WriteAsync(caller.TenantId, "knowledge.added", document.Title, after: $"{document.FileName}; {document.PassageCount} passages", cancellationToken: cancellationToken);
+        await audit.WriteAsync(caller.TenantId, AuditActions.KnowledgeAdded, document.Title, after: $"{document.FileName}; {document.PassageCount} passages", cancellationToken: cancellationToken);
         return Summary(document);
     }
 
@@ -104,7 +104,7 @@ public sealed class KnowledgeService(
         var document = await db.KnowledgeDocuments.SingleOrDefaultAsync(d => d.Id == id, cancellationToken) ?? throw new KeyNotFoundException("There is no such document.");
         await ReplacePassagesAsync(db, document, embedder, clock.GetUtcNow(), cancellationToken, MeteredEmbedAsync);
         index.Invalidate(caller.TenantId);
-        await audit.WriteAsync(caller.TenantId, "knowledge.reindexed", document.Title, after: $"{document.PassageCount} passages", cancellationToken: cancellationToken);
+        await audit.WriteAsync(caller.TenantId, AuditActions.KnowledgeReindexed, document.Title, after: $"{document.PassageCount} passages", cancellationToken: cancellationToken);
         return Summary(document);
     }
 
@@ -148,7 +148,7 @@ public sealed class KnowledgeService(
 
         index.Invalidate(caller.TenantId);
         await quota.CreditAsync(QuotaMetric.StorageBytes, Math.Max(1, document.SizeBytes), document.UploadedBy, null, cancellationToken);
-        await audit.WriteAsync(caller.TenantId, "knowledge.deleted", document.Title, $"{document.FileName}; {document.PassageCount} passages", cancellationToken: cancellationToken);
+        await audit.WriteAsync(caller.TenantId, AuditActions.KnowledgeDeleted, document.Title, $"{document.FileName}; {document.PassageCount} passages", cancellationToken: cancellationToken);
     }
 
     /// <summary>One document's passages in order (for showing a cited passage in its context).</summary>

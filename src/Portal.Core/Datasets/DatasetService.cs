@@ -138,7 +138,7 @@ public sealed class DatasetService(
         await db.SaveChangesAsync(cancellationToken);
         storage.Delete(dataset.StoredPath);
         await quota.CreditAsync(QuotaMetric.StorageBytes, Math.Max(1, dataset.SizeBytes), dataset.OwnerId, null, cancellationToken);
-        await audit.WriteAsync(dataset.TenantId, "dataset.deleted", dataset.Id.ToString(), $"{dataset.Name} ({dataset.RowCount} rows, {dataset.SizeBytes} bytes)", null, cancellationToken);
+        await audit.WriteAsync(dataset.TenantId, AuditActions.DatasetDeleted, dataset.Id.ToString(), $"{dataset.Name} ({dataset.RowCount} rows, {dataset.SizeBytes} bytes)", null, cancellationToken);
     }
 
     /// <summary>Opens the dataset's file for reading.</summary>

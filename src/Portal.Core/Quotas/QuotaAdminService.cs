@@ -82,7 +82,7 @@ public sealed class QuotaAdminService(SystemDbContextFactory systemDb, IDbContex
 
         await db.SaveChangesAsync(cancellationToken);
         var after = limits.Where(l => !l.Value.IsEmpty).ToDictionary();
-        await audit.WriteAsync(caller.TenantId, id is null ? "quota.plan-created" : "quota.plan-changed", name, before, $"{name}: {Describe(after)}", cancellationToken);
+        await audit.WriteAsync(caller.TenantId, id is null ? AuditActions.QuotaPlanCreated : AuditActions.QuotaPlanChanged, name, before, $"{name}: {Describe(after)}", cancellationToken);
         return new PlanSummary(plan.Id, plan.Name, after, await db.Tenants.CountAsync(t => t.QuotaPlanId == plan.Id, cancellationToken));
     }
 
@@ -100,7 +100,7 @@ public sealed class QuotaAdminService(SystemDbContextFactory systemDb, IDbContex
         {
             tenant.QuotaPlanId = plan.Id;
             await db.SaveChangesAsync(cancellationToken);
-            await audit.WriteAsync(tenant.Id, "quota.plan-assigned", tenant.Slug, before, plan.Name, cancellationToken);
+            await audit.WriteAsync(tenant.Id, AuditActions.QuotaPlanAssigned, tenant.Slug, before, plan.Name, cancellationToken);
         }
     }
 
@@ -143,7 +143,7 @@ public sealed class QuotaAdminService(SystemDbContextFactory systemDb, IDbContex
         await using var db = systemDb.CreateDbContext();
         var tenant = await db.Tenants.SingleOrDefaultAsync(t => t.Id == tenantId, cancellationToken) ?? throw new KeyNotFoundException("There is no such tenant.");
         var row = await db.QuotaLimits.SingleOrDefaultAsync(l => l.TenantId == tenantId && l.Scope == QuotaScope.Tenant && l.Metric == metric, cancellationToken);
-        await WriteAsync(db, row, tenantId, QuotaScope.Tenant, string.Empty, metric, values, "quota.tenant-override", $"{tenant.Slug} {metric}", cancellationToken);
+        await WriteAsync(db, row, tenantId, QuotaScope.Tenant, string.Empty, metric, values, AuditActions.QuotaTenantOverride, $"{tenant.Slug} {metric}", cancellationToken);
         return await GetTenantLimitsAsync(tenantId, cancellationToken);
     }
 
@@ -196,7 +196,7 @@ public sealed class QuotaAdminService(SystemDbContextFactory systemDb, IDbContex
         }
 
         var row = await db.QuotaLimits.SingleOrDefaultAsync(l => l.Scope == QuotaScope.User && l.SubjectId == userId && l.Metric == metric, cancellationToken);
-        await WriteAsync(db, row, caller.TenantId, QuotaScope.User, userId, metric, values, "quota.user-limit", $"{email} {metric}", cancellationToken);
+        await WriteAsync(db, row, caller.TenantId, QuotaScope.User, userId, metric, values, AuditActions.QuotaUserLimit, $"{email} {metric}", cancellationToken);
         return await GetUserLimitsAsync(userId, cancellationToken);
     }
 
@@ -232,7 +232,7 @@ public sealed class QuotaAdminService(SystemDbContextFactory systemDb, IDbContex
 
         var subject = key.Id.ToString();
         var row = await db.QuotaLimits.SingleOrDefaultAsync(l => l.Scope == QuotaScope.ApiKey && l.SubjectId == subject && l.Metric == metric, cancellationToken);
-        await WriteAsync(db, row, caller.TenantId, QuotaScope.ApiKey, subject, metric, values, "quota.key-limit", $"{key.Prefix} {metric}", cancellationToken);
+        await WriteAsync(db, row, caller.TenantId, QuotaScope.ApiKey, subject, metric, values, AuditActions.QuotaKeyLimit, $"{key.Prefix} {metric}", cancellationToken);
         return await GetKeyLimitsAsync(keyId, cancellationToken);
     }
 

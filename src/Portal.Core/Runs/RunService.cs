@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Portal.Core.Accounts;
+using Portal.Core.Audit;
 using Portal.Core.Data;
 using Portal.Core.Datasets;
 using Portal.Core.Quotas;
@@ -208,7 +209,7 @@ public sealed class RunService(
                 await quota.CreditAsync(QuotaMetric.StorageBytes, freed, run.OwnerId, run.TemplateId, cancellationToken);
             }
 
-            await audit.WriteAsync(run.TenantId, "run.results.deleted", run.Id.ToString(), $"{run.TemplateId} on {run.DatasetName} ({run.RowsDone} rows)", null, cancellationToken);
+            await audit.WriteAsync(run.TenantId, AuditActions.RunResultsDeleted, run.Id.ToString(), $"{run.TemplateId} on {run.DatasetName} ({run.RowsDone} rows)", null, cancellationToken);
         }
 
         results.Delete(run); // after the flag, so a failure here leaves files a retry removes, never a run that shows missing results as there

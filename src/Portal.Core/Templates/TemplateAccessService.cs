@@ -83,7 +83,7 @@ public sealed class TemplateAccessService(SystemDbContextFactory systemDb, ITena
         var before = Describe(tenant.AllowedTemplates);
         tenant.AllowedTemplates = list;
         await db.SaveChangesAsync(cancellationToken);
-        await audit.WriteAsync(tenantId, "templates.allowed-changed", tenant.Slug, before, Describe(list), cancellationToken);
+        await audit.WriteAsync(tenantId, AuditActions.TemplatesAllowedChanged, tenant.Slug, before, Describe(list), cancellationToken);
         return new TemplateAccess(tenant.AllowedTemplates, tenant.DisabledTemplates);
     }
 
@@ -99,7 +99,7 @@ public sealed class TemplateAccessService(SystemDbContextFactory systemDb, ITena
         var before = string.Join(',', tenant.DisabledTemplates);
         tenant.DisabledTemplates = list;
         await db.SaveChangesAsync(cancellationToken);
-        await audit.WriteAsync(tenant.Id, "templates.disabled-changed", tenant.Slug, before, string.Join(',', list), cancellationToken);
+        await audit.WriteAsync(tenant.Id, AuditActions.TemplatesDisabledChanged, tenant.Slug, before, string.Join(',', list), cancellationToken);
         return new TemplateAccess(tenant.AllowedTemplates, tenant.DisabledTemplates);
     }
 

@@ -98,7 +98,7 @@ public sealed class MemberService(IServiceScopeFactory scopes, SystemDbContextFa
             await sendInvitation(user, token);
         }
 
-        await audit.WriteAsync(caller.TenantId, "member.added", email, after: $"role={request.Role}; onboarding={request.Onboarding}", cancellationToken: cancellationToken);
+        await audit.WriteAsync(caller.TenantId, AuditActions.MemberAdded, email, after: $"role={request.Role}; onboarding={request.Onboarding}", cancellationToken: cancellationToken);
         return new MemberSummary(user.Id, email, user.DisplayName, request.Role, true, false, user.CreatedAt);
     }
 
@@ -127,7 +127,7 @@ public sealed class MemberService(IServiceScopeFactory scopes, SystemDbContextFa
 
         ThrowIfFailed(await users.RemoveFromRolesAsync(user, before));
         ThrowIfFailed(await users.AddToRoleAsync(user, role));
-        await audit.WriteAsync(caller.TenantId, "member.role-changed", user.Email, string.Join(',', before), role, cancellationToken);
+        await audit.WriteAsync(caller.TenantId, AuditActions.MemberRoleChanged, user.Email, string.Join(',', before), role, cancellationToken);
     }
 
     /// <summary>Locks a member out (until unlocked) or lets them in again. Their API keys stop working while locked.</summary>
@@ -151,7 +151,7 @@ public sealed class MemberService(IServiceScopeFactory scopes, SystemDbContextFa
 
         // A new security stamp ends the member's open browser sessions at their next validation.
         ThrowIfFailed(await users.UpdateSecurityStampAsync(user));
-        await audit.WriteAsync(caller.TenantId, locked ? "member.locked" : "member.unlocked", user.Email, cancellationToken: cancellationToken);
+        await audit.WriteAsync(caller.TenantId, locked ? AuditActions.MemberLocked : AuditActions.MemberUnlocked, user.Email, cancellationToken: cancellationToken);
     }
 
     /// <summary>
@@ -181,7 +181,7 @@ public sealed class MemberService(IServiceScopeFactory scopes, SystemDbContextFa
             .ExecuteUpdateAsync(k => k.SetProperty(x => x.RevokedAt, now), cancellationToken);
         await db.QuotaLimits.Where(l => l.Scope == Quotas.QuotaScope.User && l.SubjectId == userId).ExecuteDeleteAsync(cancellationToken);
         ThrowIfFailed(await users.DeleteAsync(user));
-        await audit.WriteAsync(caller.TenantId, "member.removed", user.Email, $"role={string.Join(',', roles)}", cancellationToken: cancellationToken);
+        await audit.WriteAsync(caller.TenantId, AuditActions.MemberRemoved, user.Email, $"role={string.Join(',', roles)}", cancellationToken: cancellationToken);
     }
 
     private async Task<bool> ExistsAnywhereAsync(string email, CancellationToken cancellationToken)

@@ -57,7 +57,7 @@ public sealed partial class TenantService(SystemDbContextFactory systemDb, ITena
         var before = tenant.Name;
         tenant.Name = name;
         await db.SaveChangesAsync(cancellationToken);
-        await audit.WriteAsync(tenant.Id, "tenant.renamed", tenant.Slug, before, name, cancellationToken);
+        await audit.WriteAsync(tenant.Id, AuditActions.TenantRenamed, tenant.Slug, before, name, cancellationToken);
         return await SummaryAsync(db, tenant, cancellationToken);
     }
 
@@ -81,7 +81,7 @@ public sealed partial class TenantService(SystemDbContextFactory systemDb, ITena
         {
             tenant.IsActive = active;
             await db.SaveChangesAsync(cancellationToken);
-            await audit.WriteAsync(tenant.Id, active ? "tenant.activated" : "tenant.deactivated", tenant.Slug,
+            await audit.WriteAsync(tenant.Id, active ? AuditActions.TenantActivated : AuditActions.TenantDeactivated, tenant.Slug,
                 $"active={!active}", $"active={active}", cancellationToken);
         }
 
@@ -139,7 +139,7 @@ public sealed partial class TenantService(SystemDbContextFactory systemDb, ITena
         var tenant = new Tenant { Name = name, Slug = slug, QuotaPlanId = plan.Id, CreatedAt = clock.GetUtcNow() };
         db.Tenants.Add(tenant);
         await db.SaveChangesAsync(cancellationToken);
-        await audit.WriteAsync(tenant.Id, "tenant.created", slug, after: $"name={name}; plan={plan.Name}", cancellationToken: cancellationToken);
+        await audit.WriteAsync(tenant.Id, AuditActions.TenantCreated, slug, after: $"name={name}; plan={plan.Name}", cancellationToken: cancellationToken);
         return (tenant, plan.Name);
     }
 
