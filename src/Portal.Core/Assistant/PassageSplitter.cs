@@ -112,7 +112,8 @@ public static partial class PassageSplitter
     [GeneratedRegex(@"^(#{1,6})\s+(.+)$")]
     private static partial Regex Heading();
 
-    // A sentence ends at . ! ? followed by a space and an upper-case letter, a digit, a quote or a backtick.
-    [GeneratedRegex(@"(?<=[.!?])\s+(?=[A-Z0-9""'`(])")]
+    // A sentence ends at . ! ? followed by a space and an upper-case letter, a digit, a quote or a backtick, or at
+    // Chinese 。！？ (no space follows them).
+    [GeneratedRegex(@"(?<=[.!?])\s+(?=[A-Z0-9""'`(])|(?<=[。！？])\s*(?=\S)")]
     private static partial Regex SentenceEnd();
 }

@@ -84,8 +84,13 @@ public sealed partial class LoanCopilot(TabularPredictionService predictions, Te
     }
 
     /// <summary>The memo the local engine writes: the score, the band and suggestion, the factors, and who must decide.</summary>
-    public static string Memo(LoanReview r, string scoringTemplate)
+    public static string Memo(LoanReview r, string scoringTemplate, bool chinese)
     {
+        if (chinese)
+        {
+            return MemoInChinese(r, scoringTemplate);
+        }
+
         var text = new StringBuilder();
         text.Append(CultureInfo.InvariantCulture, $"Credit review (draft) — model {scoringTemplate} {r.ModelVersion}\n\n");
         text.Append(CultureInfo.InvariantCulture, $"Estimated probability of bad credit: {r.Probability:P1} ({r.Band}).\n");
@@ -112,17 +117,53 @@ public sealed partial class LoanCopilot(TabularPredictionService predictions, Te
         return text.ToString();
     }
 
-    /// <summary>What to say when inputs are missing or invalid.</summary>
-    public static string Incomplete(IReadOnlyList<string> missing, IReadOnlyList<CellError> errors, TemplateManifest manifest)
+    /// <summary>The same memo in Chinese (the bands by the same thresholds).</summary>
+    private static string MemoInChinese(LoanReview r, string scoringTemplate)
     {
-        var text = new StringBuilder("To review an application I need every input of the credit-risk model, one `name: value` per line (or a JSON object).");
+        var (band, suggestion) = r.Probability >= DeclineAbove ? ("高风险", "拒绝，或要求提供担保或共同借款人")
+            : r.Probability >= ReferAbove ? ("中等风险", "转交信贷员审查")
+            : ("低风险", "按常规条件批准");
+        var text = new StringBuilder();
+        text.Append(CultureInfo.InvariantCulture, $"信用审查（草稿）— 模型 {scoringTemplate} {r.ModelVersion}\n\n");
+        text.Append(CultureInfo.InvariantCulture, $"估计的不良信用概率：{r.Probability:P1}（{band}）。\n");
+        text.Append(CultureInfo.InvariantCulture, $"建议的下一步：{suggestion}（区间：低于 {ReferAbove:P0} 批准，{ReferAbove:P0}–{DeclineAbove:P0} 转交审查，{DeclineAbove:P0} 及以上拒绝）。\n");
+        if (r.RaisingRisk.Count > 0)
+        {
+            text.Append("\n提高风险的因素（概率的百分点）：\n");
+            foreach (var f in r.RaisingRisk)
+            {
+                text.Append(CultureInfo.InvariantCulture, $"- {f.Feature} = {f.Value}（典型值：{f.Baseline}）：+{f.Effect * 100:0.0}\n");
+            }
+        }
+
+        if (r.LoweringRisk.Count > 0)
+        {
+            text.Append("\n降低风险的因素：\n");
+            foreach (var f in r.LoweringRisk)
+            {
+                text.Append(CultureInfo.InvariantCulture, $"- {f.Feature} = {f.Value}（典型值：{f.Baseline}）：{f.Effect * 100:0.0}\n");
+            }
+        }
+
+        text.Append("\n未配置生成式模型：本备忘录由模型的评分和解释组成。由信贷员作出决定；该模型基于德国的历史贷款训练（见其模型卡），不得作为决定的唯一依据。");
+        return text.ToString();
+    }
+
+    /// <summary>What to say when inputs are missing or invalid (a value's error is the portal's English cell message).</summary>
+    public static string Incomplete(IReadOnlyList<string> missing, IReadOnlyList<CellError> errors, TemplateManifest manifest, bool chinese)
+    {
+        var text = new StringBuilder(chinese
+            ? "要审查一份申请，我需要信用风险模型的每个输入，每行一个 `name: value`（或一个 JSON 对象）。"
+            : "To review an application I need every input of the credit-risk model, one `name: value` per line (or a JSON object).");
         if (missing.Count > 0)
         {
-            text.Append("\n\nMissing:");
+            text.Append(chinese ? "\n\n缺少：" : "\n\nMissing:");
             foreach (var name in missing)
             {
                 var input = manifest.Inputs.First(i => i.Name == name);
-                text.Append("\n- ").Append(name).Append(input.Categories is { Count: > 0 } c ? $" (one of: {string.Join(", ", c)})" : input.Unit is { } u ? $" ({u.En})" : string.Empty);
+                text.Append("\n- ").Append(name).Append(input.Categories is { Count: > 0 } c
+                    ? chinese ? $"（以下之一：{string.Join(", ", c)}）" : $" (one of: {string.Join(", ", c)})"
+                    : input.Unit is { } u ? chinese ? $"（{u.ZhCn}）" : $" ({u.En})" : string.Empty);
             }
         }
 

@@ -9,7 +9,7 @@ namespace Portal.Inference.Assistant;
 /// The built-in engine, which needs no model server: it retrieves the organisation's passages closest to the question
 /// (sentence embeddings), picks their sentences that best match it, and answers with those sentences quoted and cited.
 /// When nothing in the material is close enough it says so instead of guessing. It never invents text. Its own words
-/// (not the quotes) are in the language of the question, English or Chinese, as a language model would answer.
+/// (not the quotes) are in the asker's language, English or Chinese (<see cref="AnswerLanguage"/>).
 /// </summary>
 public sealed partial class LocalAssistantEngine(KnowledgeService knowledge, ITextEmbedder embedder, LoanCopilot copilot, NoteSummarizer summarizer) : IAssistantEngine
 {
@@ -23,11 +23,12 @@ public sealed partial class LocalAssistantEngine(KnowledgeService knowledge, ITe
     public async IAsyncEnumerable<AnswerEvent> AnswerAsync(AnswerContext context, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var spec = context.Pack.Manifest.Assistant!;
+        var chinese = AnswerLanguage.Chinese(context.Question);
         if (spec.Mode != AssistantModes.Tutor)
         {
             var composed = spec.Mode == AssistantModes.LoanCopilot
-                ? await CopilotAsync(spec.UsesTemplate!, context.Question, cancellationToken)
-                : await summarizer.SummariseAsync(context.Question, cancellationToken);
+                ? await CopilotAsync(spec.UsesTemplate!, context.Question, chinese, cancellationToken)
+                : await summarizer.SummariseAsync(context.Question, chinese, cancellationToken);
             foreach (var piece in Pieces().Matches(composed).Select(m => m.Value))
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -46,7 +47,6 @@ public sealed partial class LocalAssistantEngine(KnowledgeService knowledge, ITe
         var prompt = embedder.CountTokens(context.Question) + hits.Sum(h => embedder.CountTokens(h.Text));
         var text = new StringBuilder();
         var citations = new List<Citation>();
-        var chinese = IsChinese(context.Question);
 
         if (context.RefuseGradedWork && LooksLikeGradedWork(context.Question))
         {
@@ -96,29 +96,26 @@ public sealed partial class LocalAssistantEngine(KnowledgeService knowledge, ITe
     }
 
     /// <summary>The loan copilot without a generative model: the memo is composed from the model's score and explanation.</summary>
-    private async Task<string> CopilotAsync(string scoring, string message, CancellationToken cancellationToken)
+    private async Task<string> CopilotAsync(string scoring, string message, bool chinese, CancellationToken cancellationToken)
     {
         var (row, missing) = copilot.Read(scoring, message);
         if (missing.Count > 0)
         {
-            return LoanCopilot.Incomplete(missing, [], copilot.Manifest(scoring));
+            return LoanCopilot.Incomplete(missing, [], copilot.Manifest(scoring), chinese);
         }
 
         var (review, errors) = await copilot.ReviewAsync(scoring, row, cancellationToken);
-        return review is null ? LoanCopilot.Incomplete([], errors, copilot.Manifest(scoring)) : LoanCopilot.Memo(review, scoring);
+        return review is null ? LoanCopilot.Incomplete([], errors, copilot.Manifest(scoring), chinese) : LoanCopilot.Memo(review, scoring, chinese);
     }
 
     /// <summary>The hits worth answering from: above the threshold and close to the best one, at most <paramref name="max"/>.</summary>
     public static List<PassageHit> Relevant(IReadOnlyList<PassageHit> hits, int max) =>
         hits.Count == 0 ? [] : [.. hits.Where(h => h.Score >= RelevanceThreshold && h.Score >= hits[0].Score - 0.12).Take(max)];
 
-    /// <summary>What the engines say when the material does not cover a question, in the question's language.</summary>
-    public static string NotInMaterial(string question) => IsChinese(question)
+    /// <summary>What the engines say when the material does not cover a question, in the asker's language.</summary>
+    public static string NotInMaterial(string question) => AnswerLanguage.Chinese(question)
         ? "我在课程资料中没有找到相关内容，所以不会猜测。请就课程涵盖的主题提问，或者请教老师。内置引擎对英文问题检索效果最好，也可以试着用英文提问。"
         : "I could not find this in your course material, so I won't guess. Try asking about a topic the course covers, or ask your teacher.";
-
-    /// <summary>A question written in Chinese (it has a CJK ideograph).</summary>
-    public static bool IsChinese(string text) => text.Any(c => c is >= '\u4e00' and <= '\u9fff');
 
     /// <summary>Up to three sentences of the relevant passages most similar to the question (at least the best one).</summary>
     private async Task<List<(int Passage, int Position, string Sentence)>> BestSentencesAsync(float[] question, List<PassageHit> relevant, CancellationToken cancellationToken)

@@ -57,7 +57,7 @@ public sealed partial class SemanticKernelEngine(
                 var (row, missing) = copilot.Read(scoring, context.Question);
                 if (missing.Count > 0)
                 {
-                    immediate = LoanCopilot.Incomplete(missing, [], copilot.Manifest(scoring));
+                    immediate = LoanCopilot.Incomplete(missing, [], copilot.Manifest(scoring), AnswerLanguage.Chinese(context.Question));
                     break;
                 }
 
@@ -66,7 +66,7 @@ public sealed partial class SemanticKernelEngine(
                 var review = await kernel.InvokeAsync<string>("credit", "score_application", new KernelArguments { ["application"] = JsonSerializer.Serialize(row) }, cancellationToken);
                 if (review is null || !review.Contains("\"probability\"", StringComparison.Ordinal))
                 {
-                    immediate = LoanCopilot.Incomplete([], (await copilot.ReviewAsync(scoring, row, cancellationToken)).Errors, copilot.Manifest(scoring));
+                    immediate = LoanCopilot.Incomplete([], (await copilot.ReviewAsync(scoring, row, cancellationToken)).Errors, copilot.Manifest(scoring), AnswerLanguage.Chinese(context.Question));
                     break;
                 }
 

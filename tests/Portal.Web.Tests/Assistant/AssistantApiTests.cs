@@ -218,6 +218,39 @@ public sealed class CopilotAndSummaryTests(PortalWebFactory factory) : IClassFix
     }
 
     [Fact]
+    public async Task A_caller_reading_in_Chinese_gets_the_memo_and_the_summary_in_Chinese_with_the_same_figures_and_quotes()
+    {
+        var bank = factory.CreateApiClient(PortalWebFactory.BankAdminKey);
+        bank.DefaultRequestHeaders.AcceptLanguage.ParseAdd("zh-CN");
+        var application = SampleApplication();
+        var english = (await JsonAsync(await factory.CreateApiClient(PortalWebFactory.BankAdminKey).PostAsJsonAsync("/api/v1/assistants/finance-loan-copilot/ask", new { question = application })))
+            .GetProperty("answer").GetString()!;
+        var memo = (await JsonAsync(await bank.PostAsJsonAsync("/api/v1/assistants/finance-loan-copilot/ask", new { question = application }))).GetProperty("answer").GetString()!;
+
+        var probability = System.Text.RegularExpressions.Regex.Match(english, @"Estimated probability of bad credit: ([\d.]+ %)").Groups[1].Value;
+        Assert.NotEmpty(probability);
+        Assert.Contains($"估计的不良信用概率：{probability}（", memo, StringComparison.Ordinal);
+        Assert.Contains("建议的下一步：", memo, StringComparison.Ordinal);
+        Assert.Matches(@"- \w+ = \S+（典型值：\S+）：[+-]\d+\.\d", memo);
+        Assert.DoesNotContain("Estimated", memo, StringComparison.Ordinal);
+
+        var incomplete = (await JsonAsync(await bank.PostAsJsonAsync("/api/v1/assistants/finance-loan-copilot/ask", new { question = "duration_months: 12" }))).GetProperty("answer").GetString()!;
+        Assert.Contains("缺少：", incomplete, StringComparison.Ordinal);
+        Assert.Contains("- checking_account（以下之一：", incomplete, StringComparison.Ordinal);
+
+        // A note written in Chinese: its sentences are found (no spaces between words) and quoted as they are.
+        const string note = "患者男性，六十七岁，因气短和脚踝水肿加重两天入院。既往有高血压和二型糖尿病病史。胸片显示心脏扩大和肺淤血。"
+            + "超声心动图显示射血分数为百分之三十五。静脉注射呋塞米后，四十八小时内呼吸改善。出院当天天气晴朗。计划：开始服用比索洛尔，每日称重，限制液体摄入，两周后心内科随访。";
+        var summary = (await JsonAsync(await factory.CreateApiClient(PortalWebFactory.HospitalMemberKey)
+            .PostAsJsonAsync("/api/v1/assistants/medical-note-summary/ask", new { question = note }))).GetProperty("answer").GetString()!;
+        Assert.StartsWith("要点（记录中最核心的句子，原文引用）：", summary, StringComparison.Ordinal);
+        var quoted = summary.Split('\n').Where(l => l.StartsWith("- ", StringComparison.Ordinal)).Select(l => l[2..]).ToList();
+        Assert.InRange(quoted.Count, 2, 5);
+        Assert.All(quoted, q => Assert.Contains(q, note, StringComparison.Ordinal));
+        Assert.EndsWith("本摘要不是医疗建议，不能代替临床医生的判断；请对照完整记录核对。", summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_incomplete_application_is_answered_with_what_is_missing_and_nothing_is_scored()
     {
         var bank = factory.CreateApiClient(PortalWebFactory.BankAdminKey);
