@@ -85,6 +85,7 @@ public sealed class AssistantJourneys(PortalAppFixture app) : JourneyTest(app)
             await Assertions.Expect(memo).ToContainTextAsync("Estimated probability of bad credit:");
             await Assertions.Expect(memo).ToContainTextAsync("Suggested next step:");
             await Assertions.Expect(memo).ToContainTextAsync("No generative model is configured");
+            await Assertions.Expect(ByTestId("engine")).ToHaveTextAsync("Built-in engine (writes the memo from the model's score)");
             await DocScreenshotAsync("assistant-loan-copilot");
 
             // Back on the assistant page later, the copilot is still the one chosen (that of the latest conversation).
@@ -108,6 +109,7 @@ public sealed class AssistantJourneys(PortalAppFixture app) : JourneyTest(app)
             var summary = ByTestId("assistant-message").Last.Locator("[data-testid=answer-text]");
             await Assertions.Expect(summary).ToContainTextAsync("Key findings");
             await Assertions.Expect(summary).ToContainTextAsync("not medical advice");
+            await Assertions.Expect(ByTestId("answer-engine").Last).ToHaveTextAsync("· Built-in engine (quotes the note's key sentences)");
         });
 
     [Fact]
