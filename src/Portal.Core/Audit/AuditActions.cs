@@ -1,3 +1,5 @@
+using System.Reflection;
+
 namespace Portal.Core.Audit;
 
 /// <summary>
@@ -45,42 +47,5 @@ public static class AuditActions
 
     /// <summary>All the codes above.</summary>
     public static IReadOnlyList<string> All { get; } =
-    [
-        SignInSucceeded,
-        SignInPasswordOkTwoFactorRequired,
-        SignInLockedOut,
-        SignInNotAllowed,
-        SignInFailed,
-        SignInRefusedDeactivated,
-        TwoFactorEnabled,
-        TwoFactorDisabled,
-        TwoFactorReset,
-        TwoFactorRecoveryCodesRegenerated,
-        AccountRegistered,
-        ApiKeyCreated,
-        ApiKeyRevoked,
-        MemberAdded,
-        MemberRemoved,
-        MemberRoleChanged,
-        MemberLocked,
-        MemberUnlocked,
-        TenantCreated,
-        TenantRenamed,
-        TenantActivated,
-        TenantDeactivated,
-        QuotaPlanCreated,
-        QuotaPlanChanged,
-        QuotaPlanAssigned,
-        QuotaTenantOverride,
-        QuotaUserLimit,
-        QuotaKeyLimit,
-        TemplatesAllowedChanged,
-        TemplatesDisabledChanged,
-        DatasetDeleted,
-        RunResultsDeleted,
-        KnowledgeAdded,
-        KnowledgeReindexed,
-        KnowledgeDeleted,
-        AssistantGradedWorkRule,
-    ];
+        [.. typeof(AuditActions).GetFields(BindingFlags.Public | BindingFlags.Static).Where(f => f.IsLiteral).Select(f => (string)f.GetRawConstantValue()!)];
 }

@@ -117,7 +117,8 @@ public sealed class RunQueue(SystemDbContextFactory systemDb, TimeProvider clock
         run.State = state;
         run.RowsDone = rowsDone;
         run.Charged = charged;
-        run.Error = error?.ToString() is { } english && english.Length > 2000 ? english[..2000] : error?.ToString();
+        var english = error?.ToString();
+        run.Error = english is { Length: > 2000 } ? english[..2000] : english;
         run.ErrorText = error;
         run.Metrics = metrics;
         run.LabelledRows = labelled;

@@ -13,5 +13,8 @@ public static class AnswerLanguage
         HasChinese(question) || CultureInfo.CurrentUICulture.Name.StartsWith("zh", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The text has a CJK ideograph.</summary>
-    public static bool HasChinese(string text) => text.Any(c => c is >= '\u4e00' and <= '\u9fff');
+    public static bool HasChinese(string text) => text.Any(IsChineseCharacter);
+
+    /// <summary>A CJK unified ideograph.</summary>
+    public static bool IsChineseCharacter(char c) => c is >= '\u4e00' and <= '\u9fff';
 }

@@ -73,9 +73,7 @@ public sealed partial class LoanCopilot(TabularPredictionService predictions, Te
 
         var p = result.Predictions[0];
         var probability = p.Probability ?? 0;
-        var (band, suggestion) = probability >= DeclineAbove ? ("high risk", "decline, or ask for security or a co-signer")
-            : probability >= ReferAbove ? ("medium risk", "refer to a credit officer for review")
-            : ("low risk", "approve under the usual terms");
+        var (band, suggestion) = (English.Bands[Tier(probability)], English.Suggestions[Tier(probability)]);
         var factors = p.Contributions ?? [];
         return (new LoanReview(
             result.ModelVersion, probability, band, suggestion,
@@ -83,69 +81,54 @@ public sealed partial class LoanCopilot(TabularPredictionService predictions, Te
             [.. factors.Where(f => f.Effect < -0.005).OrderBy(f => f.Effect).Take(3)]), []);
     }
 
+    /// <summary>The words of the memo in one language (composite formats; bands and suggestions by <see cref="Tier"/>).</summary>
+    private sealed record MemoWords(
+        string Title, string Probability, string NextStep, string Raising, string Lowering, string Factor, string Closing, string[] Bands, string[] Suggestions);
+
+    private static readonly MemoWords English = new(
+        "Credit review (draft) — model {0} {1}\n\n",
+        "Estimated probability of bad credit: {0:P1} ({1}).\n",
+        "Suggested next step: {0} (bands: under {1:P0} approve, {1:P0}–{2:P0} refer, {2:P0} and over decline).\n",
+        "\nWhat raises the risk (percentage points of probability):\n",
+        "\nWhat lowers it:\n",
+        "- {0} = {1} (typical: {2}): {3:+0.0;-0.0}\n",
+        "\nNo generative model is configured: this memo was composed from the model's score and explanation. A credit officer decides; the model was trained on historical German loans (see its model card) and must not be the only basis of a decision.",
+        ["low risk", "medium risk", "high risk"],
+        ["approve under the usual terms", "refer to a credit officer for review", "decline, or ask for security or a co-signer"]);
+
+    private static readonly MemoWords Chinese = new(
+        "信用审查（草稿）— 模型 {0} {1}\n\n",
+        "估计的不良信用概率：{0:P1}（{1}）。\n",
+        "建议的下一步：{0}（区间：低于 {1:P0} 批准，{1:P0}–{2:P0} 转交审查，{2:P0} 及以上拒绝）。\n",
+        "\n提高风险的因素（概率的百分点）：\n",
+        "\n降低风险的因素：\n",
+        "- {0} = {1}（典型值：{2}）：{3:+0.0;-0.0}\n",
+        "\n未配置生成式模型：本备忘录由模型的评分和解释组成。由信贷员作出决定；该模型基于德国的历史贷款训练（见其模型卡），不得作为决定的唯一依据。",
+        ["低风险", "中等风险", "高风险"],
+        ["按常规条件批准", "转交信贷员审查", "拒绝，或要求提供担保或共同借款人"]);
+
+    /// <summary>0 under <see cref="ReferAbove"/> (approve), 1 under <see cref="DeclineAbove"/> (refer), otherwise 2 (decline).</summary>
+    private static int Tier(double probability) => probability >= DeclineAbove ? 2 : probability >= ReferAbove ? 1 : 0;
+
     /// <summary>The memo the local engine writes: the score, the band and suggestion, the factors, and who must decide.</summary>
     public static string Memo(LoanReview r, string scoringTemplate, bool chinese)
     {
-        if (chinese)
-        {
-            return MemoInChinese(r, scoringTemplate);
-        }
-
+        var words = chinese ? Chinese : English;
+        var tier = Tier(r.Probability);
         var text = new StringBuilder();
-        text.Append(CultureInfo.InvariantCulture, $"Credit review (draft) — model {scoringTemplate} {r.ModelVersion}\n\n");
-        text.Append(CultureInfo.InvariantCulture, $"Estimated probability of bad credit: {r.Probability:P1} ({r.Band}).\n");
-        text.Append(CultureInfo.InvariantCulture, $"Suggested next step: {r.Suggestion} (bands: under {ReferAbove:P0} approve, {ReferAbove:P0}–{DeclineAbove:P0} refer, {DeclineAbove:P0} and over decline).\n");
-        if (r.RaisingRisk.Count > 0)
+        text.AppendFormat(CultureInfo.InvariantCulture, words.Title, scoringTemplate, r.ModelVersion);
+        text.AppendFormat(CultureInfo.InvariantCulture, words.Probability, r.Probability, words.Bands[tier]);
+        text.AppendFormat(CultureInfo.InvariantCulture, words.NextStep, words.Suggestions[tier], ReferAbove, DeclineAbove);
+        foreach (var (heading, factors) in new[] { (words.Raising, r.RaisingRisk), (words.Lowering, r.LoweringRisk) }.Where(g => g.Item2.Count > 0))
         {
-            text.Append("\nWhat raises the risk (percentage points of probability):\n");
-            foreach (var f in r.RaisingRisk)
+            text.Append(heading);
+            foreach (var f in factors)
             {
-                text.Append(CultureInfo.InvariantCulture, $"- {f.Feature} = {f.Value} (typical: {f.Baseline}): +{f.Effect * 100:0.0}\n");
+                text.AppendFormat(CultureInfo.InvariantCulture, words.Factor, f.Feature, f.Value, f.Baseline, f.Effect * 100);
             }
         }
 
-        if (r.LoweringRisk.Count > 0)
-        {
-            text.Append("\nWhat lowers it:\n");
-            foreach (var f in r.LoweringRisk)
-            {
-                text.Append(CultureInfo.InvariantCulture, $"- {f.Feature} = {f.Value} (typical: {f.Baseline}): {f.Effect * 100:0.0}\n");
-            }
-        }
-
-        text.Append("\nNo generative model is configured: this memo was composed from the model's score and explanation. A credit officer decides; the model was trained on historical German loans (see its model card) and must not be the only basis of a decision.");
-        return text.ToString();
-    }
-
-    /// <summary>The same memo in Chinese (the bands by the same thresholds).</summary>
-    private static string MemoInChinese(LoanReview r, string scoringTemplate)
-    {
-        var (band, suggestion) = r.Probability >= DeclineAbove ? ("高风险", "拒绝，或要求提供担保或共同借款人")
-            : r.Probability >= ReferAbove ? ("中等风险", "转交信贷员审查")
-            : ("低风险", "按常规条件批准");
-        var text = new StringBuilder();
-        text.Append(CultureInfo.InvariantCulture, $"信用审查（草稿）— 模型 {scoringTemplate} {r.ModelVersion}\n\n");
-        text.Append(CultureInfo.InvariantCulture, $"估计的不良信用概率：{r.Probability:P1}（{band}）。\n");
-        text.Append(CultureInfo.InvariantCulture, $"建议的下一步：{suggestion}（区间：低于 {ReferAbove:P0} 批准，{ReferAbove:P0}–{DeclineAbove:P0} 转交审查，{DeclineAbove:P0} 及以上拒绝）。\n");
-        if (r.RaisingRisk.Count > 0)
-        {
-            text.Append("\n提高风险的因素（概率的百分点）：\n");
-            foreach (var f in r.RaisingRisk)
-            {
-                text.Append(CultureInfo.InvariantCulture, $"- {f.Feature} = {f.Value}（典型值：{f.Baseline}）：+{f.Effect * 100:0.0}\n");
-            }
-        }
-
-        if (r.LoweringRisk.Count > 0)
-        {
-            text.Append("\n降低风险的因素：\n");
-            foreach (var f in r.LoweringRisk)
-            {
-                text.Append(CultureInfo.InvariantCulture, $"- {f.Feature} = {f.Value}（典型值：{f.Baseline}）：{f.Effect * 100:0.0}\n");
-            }
-        }
-
-        text.Append("\n未配置生成式模型：本备忘录由模型的评分和解释组成。由信贷员作出决定；该模型基于德国的历史贷款训练（见其模型卡），不得作为决定的唯一依据。");
+        text.Append(words.Closing);
         return text.ToString();
     }
 

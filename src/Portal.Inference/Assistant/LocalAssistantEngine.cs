@@ -65,7 +65,7 @@ public sealed partial class LocalAssistantEngine(KnowledgeService knowledge, ITe
         }
         else if (relevant.Count == 0)
         {
-            text.Append(NotInMaterial(context.Question));
+            text.Append(NotInMaterial(chinese));
             var near = hits.Where(h => h.Score >= 0.2).Select(h => h.Heading).Distinct().Take(3).ToList();
             if (near.Count > 0)
             {
@@ -113,7 +113,7 @@ public sealed partial class LocalAssistantEngine(KnowledgeService knowledge, ITe
         hits.Count == 0 ? [] : [.. hits.Where(h => h.Score >= RelevanceThreshold && h.Score >= hits[0].Score - 0.12).Take(max)];
 
     /// <summary>What the engines say when the material does not cover a question, in the asker's language.</summary>
-    public static string NotInMaterial(string question) => AnswerLanguage.Chinese(question)
+    public static string NotInMaterial(bool chinese) => chinese
         ? "我在课程资料中没有找到相关内容，所以不会猜测。请就课程涵盖的主题提问，或者请教老师。内置引擎对英文问题检索效果最好，也可以试着用英文提问。"
         : "I could not find this in your course material, so I won't guess. Try asking about a topic the course covers, or ask your teacher.";
 

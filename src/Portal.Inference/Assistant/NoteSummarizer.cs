@@ -41,7 +41,7 @@ public sealed class NoteSummarizer(ITextEmbedder embedder)
 
     /// <summary>Three words or more, or six Chinese characters or more (Chinese has no spaces between words).</summary>
     private static bool IsSentence(string s) =>
-        s.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length >= 3 || s.Count(c => c is >= '\u4e00' and <= '\u9fff') >= 6;
+        s.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length >= 3 || s.Count(AnswerLanguage.IsChineseCharacter) >= 6;
 
     private async Task<List<int>> CentralAsync(List<string> sentences, CancellationToken cancellationToken)
     {

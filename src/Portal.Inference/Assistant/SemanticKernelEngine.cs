@@ -46,7 +46,7 @@ public sealed partial class SemanticKernelEngine(
             case AssistantModes.Tutor:
                 relevant = LocalAssistantEngine.Relevant(await knowledge.SearchAsync(context.Question, 6, cancellationToken), 5);
                 // Grounded by design: without material there is nothing to answer from, and no call is made.
-                immediate = relevant.Count == 0 ? LocalAssistantEngine.NotInMaterial(context.Question) : null;
+                immediate = relevant.Count == 0 ? LocalAssistantEngine.NotInMaterial(AnswerLanguage.Chinese(context.Question)) : null;
                 arguments["passages"] = string.Join("\n\n", relevant.Select((p, i) => $"[{i + 1}] {p.Document} — {p.Heading}\n{p.Text}"));
                 arguments["gradedWorkRule"] = context.RefuseGradedWork
                     ? "The teacher does not allow you to do graded work (homework, assignments, exam or quiz answers) for the student: decline politely and explain the underlying ideas instead."
