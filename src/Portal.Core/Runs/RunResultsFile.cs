@@ -34,6 +34,7 @@ public sealed class RunResultsFile : IAsyncDisposable
     private ChunkEntry[]? _chunks;
     private (int[] Rows, float[] Scores, int[] Starts)? _columns;
     private readonly Dictionary<int, DecodedChunk> _decoded = [];
+    private readonly ArrayBufferWriter<byte> _pending = new();
 
     private RunResultsFile(SqliteConnection connection, FileStream data)
     {
@@ -154,92 +155,75 @@ public sealed class RunResultsFile : IAsyncDisposable
             return;
         }
 
-        var offset = _data.Length;
-        _data.Position = offset;
+        // The chunk's sections are put together in one buffer and written at once: a write per column cost more than
+        // the bytes (14 ms per 100,000 credit rows against 4 for one write per chunk).
+        var output = _pending;
+        output.ResetWrittenCount();
         var sections = new List<int>(_layout.Inputs.Count + 4)
         {
-            Write<int>(chunk.Rows.AsSpan(0, count)),
-            Write<float>(scores.AsSpan(0, count)),
+            Write<int>(output, chunk.Rows.AsSpan(0, count)),
+            Write<float>(output, scores.AsSpan(0, count)),
         };
-        var buffer = ArrayPool<byte>.Shared.Rent(count * sizeof(double));
-        try
+        for (var c = 0; c < _layout.Inputs.Count; c++)
         {
-            for (var c = 0; c < _layout.Inputs.Count; c++)
-            {
-                sections.Add(chunk.Numbers(c) is { } numbers ? WriteNumbers(numbers.AsSpan(0, count), buffer) : WritePositions(chunk.Positions(c).AsSpan(0, count), buffer));
-            }
-
-            if (chunk.Labels is { } labels)
-            {
-                var bytes = Encoding.UTF8.GetByteCount(labels.Chars);
-                var ends = new int[count];
-                if (bytes == labels.Chars.Length)
-                {
-                    labels.Ends.CopyTo(ends);
-                }
-                else
-                {
-                    var (at, from) = (0, 0);
-                    for (var i = 0; i < count; i++)
-                    {
-                        at += Encoding.UTF8.GetByteCount(labels.Chars[from..labels.Ends[i]]);
-                        (ends[i], from) = (at, labels.Ends[i]);
-                    }
-                }
-
-                sections.Add(Write<int>(ends));
-                var text = ArrayPool<byte>.Shared.Rent(bytes);
-                Encoding.UTF8.GetBytes(labels.Chars, text);
-                _data.Write(text, 0, bytes);
-                ArrayPool<byte>.Shared.Return(text);
-                sections.Add(bytes);
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
+            sections.Add(chunk.Numbers(c) is { } numbers ? WriteNumbers(output, numbers.AsSpan(0, count)) : WritePositions(output, chunk.Positions(c).AsSpan(0, count)));
         }
 
+        if (chunk.Labels is { } labels)
+        {
+            var bytes = Encoding.UTF8.GetByteCount(labels.Chars);
+            var ends = MemoryMarshal.Cast<byte, int>(output.GetSpan(count * sizeof(int)))[..count];
+            if (bytes == labels.Chars.Length)
+            {
+                labels.Ends.CopyTo(ends);
+            }
+            else
+            {
+                var (at, from) = (0, 0);
+                for (var i = 0; i < count; i++)
+                {
+                    at += Encoding.UTF8.GetByteCount(labels.Chars[from..labels.Ends[i]]);
+                    (ends[i], from) = (at, labels.Ends[i]);
+                }
+            }
+
+            output.Advance(count * sizeof(int));
+            sections.Add(count * sizeof(int));
+            output.Advance(Encoding.UTF8.GetBytes(labels.Chars, output.GetSpan(bytes)));
+            sections.Add(bytes);
+        }
+
+        var offset = _data.Length;
+        _data.Position = offset;
+        await _data.WriteAsync(output.WrittenMemory, cancellationToken);
         await _data.FlushAsync(cancellationToken);
         await IndexChunkAsync(chunk.Rows[0], chunk.Rows[count - 1], count, offset, sections, cancellationToken);
     }
 
-    private int Write<T>(ReadOnlySpan<T> values) where T : struct
+    private static int Write<T>(ArrayBufferWriter<byte> output, ReadOnlySpan<T> values) where T : unmanaged
     {
         var bytes = MemoryMarshal.AsBytes(values);
-        _data.Write(bytes);
+        output.Write(bytes);
         return bytes.Length;
     }
 
     /// <summary>Numbers as floats when each is exactly a float (whole numbers below 16 million, halves, …), else as doubles.</summary>
-    private int WriteNumbers(ReadOnlySpan<double> numbers, byte[] buffer)
+    private static int WriteNumbers(ArrayBufferWriter<byte> output, ReadOnlySpan<double> numbers)
     {
-        foreach (var n in numbers)
+        if (!ColumnConversions.ToFloats(numbers, ColumnConversions.Reserve<float>(output, numbers.Length)))
         {
-            if ((double)(float)n != n)
-            {
-                return Write(numbers);
-            }
+            return Write(output, numbers);
         }
 
-        var floats = MemoryMarshal.Cast<byte, float>(buffer.AsSpan(0, numbers.Length * sizeof(float)));
-        for (var i = 0; i < numbers.Length; i++)
-        {
-            floats[i] = (float)numbers[i];
-        }
-
-        return Write<float>(floats);
+        output.Advance(numbers.Length * sizeof(float));
+        return numbers.Length * sizeof(float);
     }
 
-    private int WritePositions(ReadOnlySpan<float> positions, byte[] buffer)
+    private static int WritePositions(ArrayBufferWriter<byte> output, ReadOnlySpan<float> positions)
     {
-        var shorts = MemoryMarshal.Cast<byte, ushort>(buffer.AsSpan(0, positions.Length * sizeof(ushort)));
-        for (var i = 0; i < positions.Length; i++)
-        {
-            shorts[i] = (ushort)positions[i];
-        }
-
-        return Write<ushort>(shorts);
+        ColumnConversions.ToPositions(positions, ColumnConversions.Reserve<ushort>(output, positions.Length));
+        output.Advance(positions.Length * sizeof(ushort));
+        return positions.Length * sizeof(ushort);
     }
 
     private async Task IndexChunkAsync(int first, int last, int count, long offset, List<int> sections, CancellationToken cancellationToken)
