@@ -47,6 +47,10 @@ public sealed class RunCrashTests
         Assert.Equal(Rows, run.GetProperty("charged").GetInt64());
         Assert.Equal(2, run.GetProperty("attempts").GetInt32());
         Assert.Contains($"Run {runId} resumes after row", portal.Log(), StringComparison.Ordinal);
+        // The restarted worker went on from the valid rows the start's check kept, not the file.
+        var resumedAfter = System.Text.RegularExpressions.Regex.Match(portal.Log(), $"Run {runId} resumes after row (\\d+)").Groups[1].Value;
+        Assert.True(int.Parse(resumedAfter, CultureInfo.InvariantCulture) >= doneAtKill, resumedAfter);
+        Assert.Contains($"Run {runId} scores the rows its check kept, after row {resumedAfter}", portal.Log(), StringComparison.Ordinal);
 
         var rows = (await after.GetStringAsync($"/api/v1/runs/{runId}/results"))
             .Split('\n', StringSplitOptions.RemoveEmptyEntries)

@@ -137,9 +137,13 @@ public sealed class DatasetService(
         db.Datasets.Remove(dataset);
         await db.SaveChangesAsync(cancellationToken);
         storage.Delete(dataset.StoredPath);
+        storage.Delete(storage.CheckedRowsPath(dataset.TenantId, dataset.Id));
         await quota.CreditAsync(QuotaMetric.StorageBytes, Math.Max(1, dataset.SizeBytes), dataset.OwnerId, null, cancellationToken);
         await audit.WriteAsync(dataset.TenantId, AuditActions.DatasetDeleted, dataset.Id.ToString(), $"{dataset.Name} ({dataset.RowCount} rows, {dataset.SizeBytes} bytes)", null, cancellationToken);
     }
+
+    /// <summary>Where the latest check of the dataset keeps its valid rows for the run that follows.</summary>
+    public string CheckedRowsPath(Dataset dataset) => storage.Resolve(storage.CheckedRowsPath(dataset.TenantId, dataset.Id));
 
     /// <summary>Opens the dataset's file for reading.</summary>
     public Task<ITabularRecordReader> OpenAsync(Dataset dataset, CancellationToken cancellationToken = default) =>

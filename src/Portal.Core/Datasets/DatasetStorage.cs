@@ -20,6 +20,49 @@ public sealed class DatasetStorage(PortalPaths paths, IOptions<StorageOptions> o
 
     public string RunResultsPath(Guid tenantId, Guid runId) => Path.Combine(tenantId.ToString("N"), "runs", runId.ToString("N") + ".results.db");
 
+    /// <summary>Where the latest check of a dataset keeps its valid rows for a run that follows (<see cref="CheckedRowsFile"/>).</summary>
+    public string CheckedRowsPath(Guid tenantId, Guid datasetId) => Path.Combine(tenantId.ToString("N"), ChecksFolder, datasetId.ToString("N") + ".rows");
+
+    /// <summary>A run's checked rows, once its start has taken them from the check; deleted when the run finishes.</summary>
+    public string RunInputPath(Guid tenantId, Guid runId) => Path.Combine(tenantId.ToString("N"), "runs", runId.ToString("N") + ".input.rows");
+
+    private const string ChecksFolder = "checks";
+
+    /// <summary>
+    /// Deletes checks' files (and the temporary files of interrupted checks) last written before <paramref name="before"/>:
+    /// checks that no run followed. Returns how many went.
+    /// </summary>
+    public int DeleteStaleChecks(DateTime before)
+    {
+        var root = Root;
+        if (!Directory.Exists(root))
+        {
+            return 0;
+        }
+
+        var deleted = 0;
+        foreach (var folder in Directory.EnumerateDirectories(root, ChecksFolder, new EnumerationOptions { RecurseSubdirectories = true, MaxRecursionDepth = 1 }))
+        {
+            foreach (var file in new DirectoryInfo(folder).EnumerateFiles())
+            {
+                if (file.LastWriteTimeUtc < before)
+                {
+                    try
+                    {
+                        file.Delete();
+                        deleted++;
+                    }
+                    catch (IOException)
+                    {
+                        // in use by a check or a start on another node: the next sweep takes it
+                    }
+                }
+            }
+        }
+
+        return deleted;
+    }
+
     /// <summary>The absolute path of a stored file; refuses anything that would leave the root.</summary>
     public string Resolve(string relative)
     {

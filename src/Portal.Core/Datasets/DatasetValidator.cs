@@ -22,12 +22,14 @@ public sealed record ValidationReport(
 public static class DatasetValidator
 {
     /// <param name="allErrors">Receives every error (for the downloadable error file); the report keeps the first <paramref name="keep"/>.</param>
+    /// <param name="validRows">Receives the valid records a chunk at a time (with the label cell when the file has one), for the run.</param>
     public static async Task<ValidationReport> ValidateAsync(
         ITabularRecordReader reader,
         TemplateManifest manifest,
         IReadOnlyDictionary<string, string>? manualMapping,
         int keep,
         Func<CellError, ValueTask>? allErrors = null,
+        CheckedRowsWriter? validRows = null,
         CancellationToken cancellationToken = default)
     {
         var mapping = ColumnMapping.Match(manifest, reader.Header, manualMapping);
@@ -36,7 +38,7 @@ public static class DatasetValidator
             return new ValidationReport(0, 0, mapping.Missing, [], 0, new Dictionary<string, int>(), mapping);
         }
 
-        var chunk = new RecordChunk(manifest, mapping.Indices(manifest, reader.Header), -1, 1);
+        var chunk = new RecordChunk(manifest, mapping.Indices(manifest, reader.Header), validRows is null ? -1 : mapping.LabelIndex(reader.Header), validRows?.ChunkRows ?? 1);
         var kept = new List<CellError>();
         var byColumn = new Dictionary<string, int>(StringComparer.Ordinal);
         var pending = new List<CellError>();
@@ -44,7 +46,12 @@ public static class DatasetValidator
         while (await reader.ReadAsync(cancellationToken))
         {
             total++;
-            chunk.Clear();
+            if (chunk.IsFull)
+            {
+                await (validRows?.AppendAsync(chunk, cancellationToken) ?? Task.CompletedTask);
+                chunk.Clear();
+            }
+
             pending.Clear();
             if (chunk.TryAdd(reader, pending.Add))
             {
@@ -69,6 +76,7 @@ public static class DatasetValidator
             }
         }
 
+        await (validRows?.AppendAsync(chunk, cancellationToken) ?? Task.CompletedTask);
         return new ValidationReport(total, valid, [], kept, errorCount, byColumn, mapping);
     }
 }

@@ -1,3 +1,6 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Portal.Core.Templates;
 
 namespace Portal.Core.Datasets;
@@ -32,6 +35,10 @@ public sealed class RecordChunk
         Rows = new int[capacity];
         Labels = labelColumn >= 0 ? new TextColumn(capacity) : null;
     }
+
+    /// <summary>A chunk to <see cref="ReadFrom"/> records written by another (it checks none itself).</summary>
+    public static RecordChunk ForReading(TemplateManifest manifest, bool labelled, int capacity) =>
+        new(manifest, [.. manifest.Inputs.Select(_ => -1)], labelled ? 0 : -1, capacity);
 
     public int Capacity => _batch.Count;
 
@@ -109,6 +116,140 @@ public sealed class RecordChunk
         Count++;
         return true;
     }
+
+    /// <summary>
+    /// Appends the valid records for <see cref="ReadFrom"/>: their rows, category positions (two bytes each), numbers as
+    /// read (as floats when every one of the column's is exactly a float, else as doubles) and labels, in this machine's
+    /// byte order (the bytes are read back by a worker of the same deployment).
+    /// </summary>
+    public void WriteTo(ArrayBufferWriter<byte> output)
+    {
+        var count = Count;
+        Write(output, [count]);
+        Write<int>(output, Rows.AsSpan(0, count));
+        for (var c = 0; c < _rules.Length; c++)
+        {
+            if (_numbers[c] is { } numbers)
+            {
+                // A byte that says which, then the numbers as floats when each is exactly one, else as doubles.
+                var bytes = output.GetSpan(1 + (count * sizeof(double)));
+                var asFloats = ColumnConversions.ToFloats(numbers.AsSpan(0, count), MemoryMarshal.Cast<byte, float>(bytes[1..])[..count]);
+                bytes[0] = asFloats ? (byte)sizeof(float) : (byte)sizeof(double);
+                if (!asFloats)
+                {
+                    MemoryMarshal.AsBytes(numbers.AsSpan(0, count)).CopyTo(bytes[1..]);
+                }
+
+                output.Advance(1 + (count * bytes[0]));
+            }
+            else
+            {
+                ColumnConversions.ToPositions(_values[c].AsSpan(0, count), ColumnConversions.Reserve<ushort>(output, count));
+                output.Advance(count * sizeof(ushort));
+            }
+        }
+
+        if (Labels is { } labels)
+        {
+            Write(output, [labels.Chars.Length]);
+            Write(output, labels.Ends);
+            Write(output, labels.Chars);
+        }
+    }
+
+    /// <summary>Replaces the chunk's records with those of one <see cref="WriteTo"/>.</summary>
+    /// <exception cref="InvalidDataException">The bytes are not one whole chunk that fits this one.</exception>
+    public void ReadFrom(ReadOnlySpan<byte> bytes)
+    {
+        Clear();
+        var count = Read<int>(ref bytes, 1)[0];
+        if (count <= 0 || count > Capacity)
+        {
+            throw new InvalidDataException($"A chunk of {count} records does not fit a chunk of {Capacity}.");
+        }
+
+        Read<int>(ref bytes, count).CopyTo(Rows);
+        for (var c = 0; c < _rules.Length; c++)
+        {
+            var values = _values[c].AsSpan(0, count);
+            if (_numbers[c] is { } numbers)
+            {
+                var width = Read<byte>(ref bytes, 1)[0];
+                if (width == sizeof(float))
+                {
+                    Read<float>(ref bytes, count).CopyTo(values);
+                    ColumnConversions.ToDoubles(values, numbers);
+                }
+                else if (width == sizeof(double))
+                {
+                    Read<double>(ref bytes, count).CopyTo(numbers);
+                    ColumnConversions.ToFloats(numbers.AsSpan(0, count), values);
+                }
+                else
+                {
+                    throw new InvalidDataException($"A number column of width {width}.");
+                }
+            }
+            else
+            {
+                ColumnConversions.FromPositions(Read<ushort>(ref bytes, count), values);
+            }
+        }
+
+        if (Labels is { } labels)
+        {
+            var length = Read<int>(ref bytes, 1)[0];
+            labels.Load(Read<int>(ref bytes, count), Read<char>(ref bytes, length));
+        }
+
+        if (!bytes.IsEmpty)
+        {
+            throw new InvalidDataException($"{bytes.Length} bytes too many for a chunk of {count} records.");
+        }
+
+        Count = count;
+    }
+
+    /// <summary>Leaves out the records of file rows up to <paramref name="row"/> (a run resuming in the middle of a chunk).</summary>
+    public void KeepAfter(int row)
+    {
+        var drop = 0;
+        while (drop < Count && Rows[drop] <= row)
+        {
+            drop++;
+        }
+
+        if (drop == 0)
+        {
+            return;
+        }
+
+        var keep = Count - drop;
+        Rows.AsSpan(drop, keep).CopyTo(Rows);
+        for (var c = 0; c < _values.Length; c++)
+        {
+            _values[c].AsSpan(drop, keep).CopyTo(_values[c]);
+            _numbers[c]?.AsSpan(drop, keep).CopyTo(_numbers[c]);
+        }
+
+        Labels?.RemoveFirst(drop);
+        Count = keep;
+    }
+
+    private static void Write<T>(ArrayBufferWriter<byte> output, ReadOnlySpan<T> values) where T : unmanaged => output.Write(MemoryMarshal.AsBytes(values));
+
+    private static ReadOnlySpan<T> Read<T>(ref ReadOnlySpan<byte> bytes, int count) where T : unmanaged
+    {
+        var length = (long)count * Unsafe.SizeOf<T>();
+        if (count < 0 || length > bytes.Length)
+        {
+            throw new InvalidDataException("The bytes end inside a chunk.");
+        }
+
+        var values = MemoryMarshal.Cast<byte, T>(bytes[..(int)length]);
+        bytes = bytes[(int)length..];
+        return values;
+    }
 }
 
 /// <summary>One text cell per row, back to back in one growing character buffer.</summary>
@@ -139,4 +280,34 @@ public sealed class TextColumn(int capacity)
     }
 
     public void Clear() => (_length, Count) = (0, 0);
+
+    public void RemoveFirst(int cells)
+    {
+        var from = cells == 0 ? 0 : _ends[cells - 1];
+        _chars.AsSpan(from, _length - from).CopyTo(_chars);
+        for (var i = cells; i < Count; i++)
+        {
+            _ends[i - cells] = _ends[i] - from;
+        }
+
+        (_length, Count) = (_length - from, Count - cells);
+    }
+
+    /// <summary>Replaces the cells with <paramref name="ends"/> over <paramref name="chars"/> (as <see cref="Ends"/> and <see cref="Chars"/> give them).</summary>
+    public void Load(ReadOnlySpan<int> ends, ReadOnlySpan<char> chars)
+    {
+        if (ends.Length > _ends.Length || (ends.Length > 0 && ends[^1] != chars.Length))
+        {
+            throw new InvalidDataException($"{ends.Length} cells over {chars.Length} characters do not fit.");
+        }
+
+        if (chars.Length > _chars.Length)
+        {
+            _chars = new char[chars.Length];
+        }
+
+        ends.CopyTo(_ends);
+        chars.CopyTo(_chars);
+        (_length, Count) = (chars.Length, ends.Length);
+    }
 }

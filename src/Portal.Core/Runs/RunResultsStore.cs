@@ -41,6 +41,19 @@ public sealed class RunResultsStore(DatasetStorage storage)
     public Task<RunResultsFile> OpenAsync(Run run, TemplateManifest? manifest, CancellationToken cancellationToken = default) =>
         RunResultsFile.OpenAsync(PathOf(run), manifest, cancellationToken);
 
+    /// <summary>The checked rows a run reads (taken from its dataset's check when it started), if it still has them.</summary>
+    public string InputPathOf(Run run) => storage.Resolve(storage.RunInputPath(run.TenantId, run.Id));
+
+    /// <summary>Deletes the run's checked rows: once it has finished, or was cancelled before it started.</summary>
+    public void DeleteInput(Run run)
+    {
+        var path = InputPathOf(run);
+        if (File.Exists(path))
+        {
+            File.Delete(path);
+        }
+    }
+
     /// <summary>Deletes a run's results: the index with its journal files and the data file.</summary>
     public void Delete(Run run)
     {

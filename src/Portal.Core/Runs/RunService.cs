@@ -22,7 +22,7 @@ public sealed class RunBusyException(string message) : Exception(message);
 
 /// <summary>
 /// Starts, lists and cancels runs for the caller. Starting validates the whole file once (unless it was just checked
-/// the same way: <see cref="ValidationReportCache"/>), reserves
+/// the same way: <see cref="ValidationReportCache"/>) and hands the valid rows the check kept to the run, reserves
 /// <see cref="QuotaMetric.PredictionRows"/> for its valid rows (refused up front when the quota cannot cover them) and
 /// queues the run; the worker settles what it actually scored. Members see their runs, tenant admins the tenant's.
 /// </summary>
@@ -54,13 +54,59 @@ public sealed class RunService(
         return await CheckAsync(dataset, manifest, mapping, allErrors, cancellationToken);
     }
 
+    /// <summary>
+    /// Reads and checks the whole file, remembers the report, and keeps the valid rows as checked for a run that follows
+    /// (<see cref="CheckedRowsFile"/>; the dataset's latest check replaces an earlier one, and one no run took goes after
+    /// <see cref="CheckedRowsLifetime"/>).
+    /// </summary>
     private async Task<ValidationReport> CheckAsync(
         Dataset dataset, TemplateManifest manifest, IReadOnlyDictionary<string, string>? mapping, Func<CellError, ValueTask>? allErrors, CancellationToken cancellationToken)
     {
         using var reader = await datasets.OpenAsync(dataset, cancellationToken);
-        var report = await DatasetValidator.ValidateAsync(reader, manifest, mapping, options.Value.ReportErrors, allErrors, cancellationToken);
+        await using var validRows = CheckedRowsFile.Create(datasets.CheckedRowsPath(dataset), options.Value.ChunkRows);
+        var report = await DatasetValidator.ValidateAsync(reader, manifest, mapping, options.Value.ReportErrors, allErrors, validRows, cancellationToken);
+        if (report.Mapping.IsComplete && report.ValidRows > 0)
+        {
+            await validRows.CompleteAsync(CheckedRowsKey(dataset.Id, manifest, report.Mapping.Inputs, report.Mapping.LabelColumn), cancellationToken);
+        }
+
         reports.Set(dataset.Id, manifest, mapping, report);
         return report;
+    }
+
+    /// <summary>How long a check's valid rows wait for a run before they are deleted (the report cache forgets reports unused for as long).</summary>
+    public static readonly TimeSpan CheckedRowsLifetime = TimeSpan.FromHours(1);
+
+    private static string CheckedRowsKey(Guid datasetId, TemplateManifest manifest, IReadOnlyDictionary<string, string> inputs, string? labelColumn) =>
+        CheckedRowsFile.Key(datasetId, manifest.Id, manifest.ModelVersion, inputs, labelColumn);
+
+    /// <summary>
+    /// Hands the dataset's checked rows to the run when they are this check's (moved, so that the next check cannot
+    /// replace them under it): the run then scores them without reading the file again. Returns their bytes (0 when the
+    /// run will read the file: the rows are another check's, or gone).
+    /// </summary>
+    private async Task<long> TakeCheckedRowsAsync(Dataset dataset, TemplateManifest manifest, Run run, CancellationToken cancellationToken)
+    {
+        var from = datasets.CheckedRowsPath(dataset);
+        var key = CheckedRowsKey(dataset.Id, manifest, run.Mapping, run.LabelColumn);
+        if (await CheckedRowsFile.RowsAsync(from, key, cancellationToken) != run.RowsTotal)
+        {
+            return 0;
+        }
+
+        var to = results.InputPathOf(run);
+        Directory.CreateDirectory(Path.GetDirectoryName(to)!);
+        try
+        {
+            File.Move(from, to);
+        }
+        catch (FileNotFoundException)
+        {
+            return 0; // another start took them first
+        }
+
+        // Another check may have replaced the file between the look and the move: the worker checks the key again.
+        return new FileInfo(to).Length;
     }
 
     /// <summary>Validates, reserves and queues a run over the dataset's valid rows.</summary>
@@ -87,30 +133,31 @@ public sealed class RunService(
 
         var lease = await quota.ReserveAsync(QuotaMetric.PredictionRows, report.ValidRows, templateId, options.Value.ReservationHold, cancellationToken);
         QuotaLease? storage = null;
+        var run = new Run
+        {
+            OwnerId = caller.UserId,
+            TenantId = caller.TenantId,
+            ApiKeyId = caller.ApiKeyId,
+            TemplateId = manifest.Id,
+            ModelVersion = manifest.ModelVersion,
+            DatasetId = dataset.Id,
+            DatasetName = dataset.Name,
+            Mapping = new Dictionary<string, string>(report.Mapping.Inputs),
+            LabelColumn = report.Mapping.LabelColumn,
+            State = RunState.Queued,
+            RowsTotal = report.ValidRows,
+            RowsInvalid = report.InvalidRows,
+            ReservationId = lease.Id,
+            CreatedAt = clock.GetUtcNow(),
+        };
         try
         {
-            // The results (inputs and predictions) are kept in the tenant's storage: their size is reserved up front too.
-            var resultsBytes = RunResultsFile.EstimateBytes(manifest, report.ValidRows, report.Mapping.LabelColumn is not null);
-            storage = await quota.ReserveAsync(QuotaMetric.StorageBytes, resultsBytes, templateId, options.Value.ReservationHold, cancellationToken);
-            var run = new Run
-            {
-                OwnerId = caller.UserId,
-                TenantId = caller.TenantId,
-                ApiKeyId = caller.ApiKeyId,
-                TemplateId = manifest.Id,
-                ModelVersion = manifest.ModelVersion,
-                DatasetId = dataset.Id,
-                DatasetName = dataset.Name,
-                Mapping = new Dictionary<string, string>(report.Mapping.Inputs),
-                LabelColumn = report.Mapping.LabelColumn,
-                State = RunState.Queued,
-                RowsTotal = report.ValidRows,
-                RowsInvalid = report.InvalidRows,
-                ReservationId = lease.Id,
-                StorageReservationId = storage.Id,
-                ResultsBytes = resultsBytes,
-                CreatedAt = clock.GetUtcNow(),
-            };
+            // The results (inputs and predictions) are kept in the tenant's storage, and the checked rows the run reads
+            // until it finishes: their size is reserved up front too.
+            var inputBytes = await TakeCheckedRowsAsync(dataset, manifest, run, cancellationToken);
+            run.ResultsBytes = RunResultsFile.EstimateBytes(manifest, report.ValidRows, report.Mapping.LabelColumn is not null) + inputBytes;
+            storage = await quota.ReserveAsync(QuotaMetric.StorageBytes, run.ResultsBytes, templateId, options.Value.ReservationHold, cancellationToken);
+            run.StorageReservationId = storage.Id;
             await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
             db.Runs.Add(run);
             await db.SaveChangesAsync(cancellationToken);
@@ -119,6 +166,7 @@ public sealed class RunService(
         }
         catch
         {
+            results.DeleteInput(run);
             await lease.ReleaseAsync();
             if (storage is not null)
             {
@@ -163,6 +211,7 @@ public sealed class RunService(
                 .SetProperty(r => r.StorageReservationId, (Guid?)null).SetProperty(r => r.ResultsBytes, 0L), cancellationToken);
         if (stoppedQueued == 1)
         {
+            results.DeleteInput(run);
             if (run.ReservationId is { } reservation)
             {
                 await quota.Resume(reservation, QuotaMetric.PredictionRows, run.RowsTotal).ReleaseAsync(UsageOutcome.Cancelled);

@@ -1,14 +1,14 @@
 using System.Runtime.ExceptionServices;
 using Portal.Core.Datasets;
 using Portal.Core.Runs;
-using Portal.Core.Templates;
 using Portal.Inference.Templates;
 
 namespace Portal.Inference.Runs;
 
 /// <summary>
-/// The streaming core of a run. This thread reads and validates records into a chunk and hands it to the model on the
-/// thread pool, reading the next while the model works; up to <c>chunksWithModel</c> chunks are with the model at once
+/// The streaming core of a run. This thread fills a chunk with valid records (read and checked from the dataset's file,
+/// or as the check before the run left them) and hands it to the model on the thread pool, filling the next while the
+/// model works; up to <c>chunksWithModel</c> chunks are with the model at once
 /// (the session takes concurrent calls, each on one thread), and each scored chunk is stored here in file order, in one
 /// transaction. Memory stays bounded by those chunks whatever the file.
 /// </summary>
@@ -17,24 +17,18 @@ namespace Portal.Inference.Runs;
 /// is read, the earlier design) took 109–122 ms in three runs, three chunks 95–98 ms (bare ONNX Runtime 38–55 ms); a
 /// fourth run, in a slower phase of the machine, had them alike (110 and 112 ms).
 /// </remarks>
-public sealed class RunPipeline(TemplateManifest manifest, TabularModel model, int chunkRows, int chunksWithModel)
+public sealed class RunPipeline(TabularModel model, int chunksWithModel)
 {
-    /// <summary>Scores the records after row <paramref name="after"/>.</summary>
+    /// <summary>Scores the source's records.</summary>
     /// <param name="afterChunk">Called with the total rows done after each committed chunk; false stops the run.</param>
     /// <returns>The rows scored and stored by this call, and whether every record was read.</returns>
     public async Task<(int Scored, bool Completed)> RunAsync(
-        ITabularRecordReader reader,
-        IReadOnlyDictionary<string, string>? mapping,
+        IRecordSource source,
         RunResultsFile results,
-        int after,
         Func<int, Task<bool>> afterChunk,
         CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(chunksWithModel, 1);
-        var columns = ColumnMapping.Match(manifest, reader.Header, mapping);
-        var fileColumns = columns.Indices(manifest, reader.Header);
-        var label = columns.LabelIndex(reader.Header);
-
         // The chunks with the model, in file order.
         var scoring = new Queue<(RecordChunk Chunk, Task<float[]> Scores)>();
         var free = new Stack<RecordChunk>();
@@ -47,17 +41,10 @@ public sealed class RunPipeline(TemplateManifest manifest, TabularModel model, i
             {
                 while (more && scoring.Count < chunksWithModel)
                 {
-                    var chunk = free.TryPop(out var reused) ? reused : new RecordChunk(manifest, fileColumns, label, chunkRows);
-                    chunk.Clear();
+                    var chunk = free.TryPop(out var reused) ? reused : source.NewChunk();
                     try
                     {
-                        while (!chunk.IsFull && (more = await reader.ReadAsync(cancellationToken)))
-                        {
-                            if (reader.Row > after)
-                            {
-                                chunk.TryAdd(reader, null);
-                            }
-                        }
+                        more = await source.FillAsync(chunk, cancellationToken);
                     }
                     catch (TabularFileException e)
                     {

@@ -99,12 +99,13 @@ public sealed class RunProcessor(
     }
 
     /// <summary>
-    /// Once this worker has marked the run finished: charges the rows scored, then the results' size on disk as
-    /// StorageBytes in place of the estimate reserved at the start (the rows kept by a cancelled or failed run are results
+    /// Once this worker has marked the run finished: deletes the checked rows it read, charges the rows scored, then the
+    /// results' size on disk as StorageBytes in place of the estimate (and the checked rows) reserved at the start (the rows kept by a cancelled or failed run are results
     /// too, indexed first when the run stopped early); gives the bytes back when the results were deleted in the meantime.
     /// </summary>
     private async Task ChargeAsync(Run run, QuotaLease? rows, QuotaLease? storage, IQuotaService quota, int done, UsageOutcome outcome, bool indexResults)
     {
+        store.DeleteInput(run);
         if (rows is not null)
         {
             await rows.SettleAsync(done, outcome);
@@ -147,12 +148,21 @@ public sealed class RunProcessor(
         Run run, string workerId, TemplateManifest manifest, TabularModel model, DatasetService datasets, Dataset dataset,
         RunResultsFile results, int after, int done, Action<int> progress, CancellationToken cancellationToken)
     {
-        using var reader = await datasets.OpenAsync(dataset, cancellationToken);
+        // The rows its start's check kept, when they are there (a run queued by an earlier version, or whose rows were
+        // replaced by another check, reads and checks the dataset's file instead).
+        var key = CheckedRowsFile.Key(run.DatasetId, run.TemplateId, run.ModelVersion, run.Mapping, run.LabelColumn);
+        using var checkedRows = await CheckedRowsFile.TryOpenAsync(store.InputPathOf(run), key, manifest, run.LabelColumn is not null, cancellationToken);
+        logger.LogInformation(
+            checkedRows is null ? "Run {RunId} reads and checks the dataset's file after row {Row}" : "Run {RunId} scores the rows its check kept, after row {Row}", run.Id, after);
+        using var reader = checkedRows is null ? await datasets.OpenAsync(dataset, cancellationToken) : null;
+        IRecordSource source = checkedRows is not null
+            ? checkedRows.After(after)
+            : new FileRecords(reader!, manifest, run.Mapping, after, options.Value.ChunkRows);
         var held = true;
         var cancel = false;
-        var pipeline = new RunPipeline(manifest, model, options.Value.ChunkRows, options.Value.ChunksWithModel);
+        var pipeline = new RunPipeline(model, options.Value.ChunksWithModel);
         long? lastBeat = null;
-        var (_, completed) = await pipeline.RunAsync(reader, run.Mapping, results, after, async scored =>
+        var (_, completed) = await pipeline.RunAsync(source, results, async scored =>
         {
             progress(done + scored);
             // Progress, lease and the cancel flag go through the database at most every ProgressInterval (and after the

@@ -1,8 +1,8 @@
-using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using Portal.Core.Datasets;
 using Portal.Core.Runs;
 using Portal.Core.Templates;
+using Portal.Core.Tests.Templates;
 
 namespace Portal.Core.Tests.Runs;
 
@@ -220,19 +220,7 @@ public sealed class RunResultsFileTests : IDisposable
         return chunks;
     }
 
-    private static TemplateManifest Manifest(string id)
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var file = Path.Combine(dir.FullName, "src", "Portal.Templates", id, "template.json");
-            if (File.Exists(file))
-            {
-                return JsonSerializer.Deserialize<TemplateManifest>(File.ReadAllText(file), new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
-            }
-        }
-
-        throw new DirectoryNotFoundException("The repository root was not found.");
-    }
+    private static TemplateManifest Manifest(string id) => TemplatePacks.Manifest(id);
 
     public void Dispose()
     {

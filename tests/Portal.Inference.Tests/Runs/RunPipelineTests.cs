@@ -8,10 +8,11 @@ using Portal.Inference.Templates;
 namespace Portal.Inference.Tests.Runs;
 
 /// <summary>
-/// The run pipeline on the credit pack and real files, with one chunk at a time with the model and with three: every
-/// valid row scored once and stored in file order with the model's own score, a resume after a given row, a stop and a
-/// cancel after a chunk, and a file that turns unreadable half-way (the chunks before it are stored, the error is the
-/// reader's).
+/// The run pipeline on the credit pack and real files, with one chunk at a time with the model and with three, reading
+/// the file itself or the valid rows its check kept: every valid row scored once and stored in file order with the
+/// model's own score, the same results from either source, a resume after a given row (also inside a checked chunk), a
+/// stop and a cancel after a chunk, and a file that turns unreadable half-way (the chunks before it are stored, the
+/// error is the reader's).
 /// </summary>
 public sealed class RunPipelineTests : IDisposable
 {
@@ -19,12 +20,14 @@ public sealed class RunPipelineTests : IDisposable
     private readonly TemplateCatalog _catalog = Packs.Catalog();
 
     [Theory]
-    [InlineData(1)]
-    [InlineData(3)]
-    public async Task Every_valid_row_is_scored_once_in_file_order_with_the_models_score(int chunksWithModel)
+    [InlineData(1, false)]
+    [InlineData(3, false)]
+    [InlineData(1, true)]
+    [InlineData(3, true)]
+    public async Task Every_valid_row_is_scored_once_in_file_order_with_the_models_score(int chunksWithModel, bool fromCheck)
     {
         var (csv, rows) = await CreditFileAsync(2_500, invalidEvery: 7);
-        var (scored, completed, results) = await RunAsync(csv, after: 0, chunkRows: 64, chunksWithModel: chunksWithModel);
+        var (scored, completed, results) = await RunAsync(csv, after: 0, chunkRows: 64, chunksWithModel: chunksWithModel, fromCheck: fromCheck);
         Assert.True(completed);
         var expected = Enumerable.Range(1, rows).Where(r => r % 7 != 0).ToList();
         Assert.Equal(expected.Count, scored);
@@ -43,19 +46,47 @@ public sealed class RunPipelineTests : IDisposable
     }
 
     [Theory]
-    [InlineData(1)]
-    [InlineData(3)]
-    public async Task A_resumed_run_scores_only_the_rows_after_the_last_stored_one_and_a_stop_keeps_what_was_stored(int chunksWithModel)
+    [InlineData(1, false)]
+    [InlineData(3, false)]
+    [InlineData(3, true)]
+    public async Task A_resumed_run_scores_only_the_rows_after_the_last_stored_one_and_a_stop_keeps_what_was_stored(int chunksWithModel, bool fromCheck)
     {
         var (csv, _) = await CreditFileAsync(1_000, invalidEvery: 0);
-        var (scored, completed, results) = await RunAsync(csv, after: 600, chunkRows: 100, chunksWithModel: chunksWithModel);
+        var (scored, completed, results) = await RunAsync(csv, after: 600, chunkRows: 100, chunksWithModel: chunksWithModel, fromCheck: fromCheck);
         Assert.Equal((400, true), (scored, completed));
         Assert.Equal(Enumerable.Range(601, 400), await results.Select(r => r.Row).ToListAsync());
 
+        // Inside a chunk (after an earlier attempt with another chunk size): the rest of that chunk, then the others.
+        (scored, completed, results) = await RunAsync(csv, after: 650, chunkRows: 100, chunksWithModel: chunksWithModel, fromCheck: fromCheck);
+        Assert.Equal((350, true), (scored, completed));
+        Assert.Equal(Enumerable.Range(651, 350), await results.Select(r => r.Row).ToListAsync());
+
         var stops = 0;
-        (scored, completed, results) = await RunAsync(csv, after: 0, chunkRows: 100, chunksWithModel: chunksWithModel, afterChunk: _ => Task.FromResult(++stops < 3));
+        (scored, completed, results) = await RunAsync(csv, after: 0, chunkRows: 100, chunksWithModel: chunksWithModel, afterChunk: _ => Task.FromResult(++stops < 3), fromCheck: fromCheck);
         Assert.Equal((300, false), (scored, completed));
         Assert.Equal(Enumerable.Range(1, 300), await results.Select(r => r.Row).ToListAsync());
+    }
+
+    [Fact]
+    public async Task The_rows_a_check_kept_give_the_same_results_as_reading_the_file()
+    {
+        // Label cells with a non-ASCII spelling, and invalid rows (numbers that are not floats: RecordChunkTests).
+        var (csv, _) = await CreditFileAsync(1_500, invalidEvery: 11, edit: (r, _, cells) =>
+        {
+            if (r % 5 == 0)
+            {
+                cells[^1] = "bäd";
+            }
+        });
+        var (_, _, fromFile) = await RunAsync(csv, after: 0, chunkRows: 128, chunksWithModel: 3, fromCheck: false);
+        var (_, _, fromCheck) = await RunAsync(csv, after: 0, chunkRows: 128, chunksWithModel: 3, fromCheck: true);
+        var expected = await fromFile.ToListAsync();
+        var actual = await fromCheck.ToListAsync();
+        Assert.Equal(1_500 - (1_500 / 11), expected.Count);
+        Assert.Contains(expected, r => r.Actual == "bäd");
+        Assert.Equal(expected.Select(Describe), actual.Select(Describe));
+
+        static string Describe(ResultRow r) => $"{r.Row}|{r.Label}|{r.Score}|{r.Actual}|{string.Join(';', r.Inputs)}";
     }
 
     [Fact]
@@ -69,8 +100,8 @@ public sealed class RunPipelineTests : IDisposable
         using (var reader = await TabularFile.OpenAsync(csv, DatasetFormat.Csv, new UploadOptions()))
         await using (var results = await RunResultsFile.CreateAsync(path, pack.Manifest, CancellationToken.None))
         {
-            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => new RunPipeline(pack.Manifest, _catalog.Model(pack.Id)!, 100, chunksWithModel: 3)
-                .RunAsync(reader, null, results, 0, async _ =>
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => new RunPipeline(_catalog.Model(pack.Id)!, chunksWithModel: 3)
+                .RunAsync(new FileRecords(reader, pack.Manifest, null, 0, 100), results, async _ =>
                 {
                     if (++chunks == 4)
                     {
@@ -98,27 +129,48 @@ public sealed class RunPipelineTests : IDisposable
         using var reader = await TabularFile.OpenAsync(csv, DatasetFormat.Csv, new UploadOptions());
         await using var results = await RunResultsFile.CreateAsync(path, pack.Manifest, CancellationToken.None);
         var error = await Assert.ThrowsAsync<TabularFileException>(() =>
-            new RunPipeline(pack.Manifest, _catalog.Model(pack.Id)!, 500, chunksWithModel: 3).RunAsync(reader, null, results, 0, _ => Task.FromResult(true), CancellationToken.None));
+            new RunPipeline(_catalog.Model(pack.Id)!, chunksWithModel: 3).RunAsync(new FileRecords(reader, pack.Manifest, null, 0, 500), results, _ => Task.FromResult(true), CancellationToken.None));
         Assert.Contains("not valid in its encoding", error.Message, StringComparison.Ordinal);
         var stored = await results.CountAsync();
         Assert.True(stored is > 0 and < 3_000 && stored % 500 == 0, $"{stored} rows stored");
         Assert.Equal(stored, await results.LastRowAsync());
     }
 
-    private async Task<(int Scored, bool Completed, IAsyncEnumerable<ResultRow> Results)> RunAsync(string csv, int after, int chunkRows, int chunksWithModel = 2, Func<int, Task<bool>>? afterChunk = null)
+    private async Task<(int Scored, bool Completed, IAsyncEnumerable<ResultRow> Results)> RunAsync(
+        string csv, int after, int chunkRows, int chunksWithModel = 2, Func<int, Task<bool>>? afterChunk = null, bool fromCheck = false)
     {
         var pack = _catalog.Find("finance-credit-risk")!;
         var path = Path.Combine(_folder, Guid.NewGuid().ToString("N") + ".results.db");
         using var reader = await TabularFile.OpenAsync(csv, DatasetFormat.Csv, new UploadOptions());
+        using var checkedRows = fromCheck ? await CheckAsync(csv, chunkRows) : null;
         int scored;
         bool completed;
         await using (var results = await RunResultsFile.CreateAsync(path, pack.Manifest, CancellationToken.None))
         {
-            (scored, completed) = await new RunPipeline(pack.Manifest, _catalog.Model(pack.Id)!, chunkRows, chunksWithModel)
-                .RunAsync(reader, null, results, after, afterChunk ?? (_ => Task.FromResult(true)), CancellationToken.None);
+            (scored, completed) = await new RunPipeline(_catalog.Model(pack.Id)!, chunksWithModel).RunAsync(
+                checkedRows?.After(after) ?? (IRecordSource)new FileRecords(reader, pack.Manifest, null, after, chunkRows),
+                results,
+                afterChunk ?? (_ => Task.FromResult(true)),
+                CancellationToken.None);
         }
 
         return (scored, completed, ReadAllAsync(path));
+    }
+
+    /// <summary>The file's check, keeping its valid rows.</summary>
+    private async Task<CheckedRowsReader> CheckAsync(string csv, int chunkRows)
+    {
+        var pack = _catalog.Find("finance-credit-risk")!;
+        var path = Path.Combine(_folder, Guid.NewGuid().ToString("N") + ".rows");
+        using (var reader = await TabularFile.OpenAsync(csv, DatasetFormat.Csv, new UploadOptions()))
+        await using (var rows = CheckedRowsFile.Create(path, chunkRows))
+        {
+            var report = await DatasetValidator.ValidateAsync(reader, pack.Manifest, null, 10, null, rows, CancellationToken.None);
+            Assert.Equal(report.ValidRows, rows.Rows);
+            await rows.CompleteAsync("test", CancellationToken.None);
+        }
+
+        return await CheckedRowsFile.TryOpenAsync(path, "test", pack.Manifest, labelled: true, CancellationToken.None) ?? throw new InvalidOperationException("The check kept no rows.");
     }
 
     private static async IAsyncEnumerable<ResultRow> ReadAllAsync(string path)
@@ -131,7 +183,7 @@ public sealed class RunPipelineTests : IDisposable
     }
 
     /// <summary>The credit data set's rows repeated; every <paramref name="invalidEvery"/>-th row gets an age of -1.</summary>
-    private async Task<(string Path, int Rows)> CreditFileAsync(int rows, int invalidEvery)
+    private async Task<(string Path, int Rows)> CreditFileAsync(int rows, int invalidEvery, Action<int, string[], string[]>? edit = null)
     {
         var source = await File.ReadAllLinesAsync(Path.Combine(Packs.Folder(), "..", "Portal.Training", "Data", "german-credit", "german-credit.csv"));
         var header = source[0].Split(',');
@@ -144,6 +196,8 @@ public sealed class RunPipelineTests : IDisposable
             {
                 cells[age] = "-1";
             }
+
+            edit?.Invoke(r, header, cells);
 
             text.AppendJoin(',', cells).Append('\n');
         }
