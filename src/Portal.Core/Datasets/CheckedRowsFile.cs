@@ -23,8 +23,8 @@ public static class CheckedRowsFile
     private const int TrailerBytes = 4 * sizeof(int);
 
     /// <summary>What a check depends on: the dataset, the template's id and model version, and the columns it read.</summary>
-    public static string Key(Guid datasetId, string templateId, string modelVersion, IReadOnlyDictionary<string, string> inputs, string? labelColumn) =>
-        string.Join('\u001f', [datasetId.ToString("N"), templateId, modelVersion, labelColumn ?? string.Empty,
+    public static string Key(Guid datasetId, TemplateManifest manifest, IReadOnlyDictionary<string, string> inputs, string? labelColumn) =>
+        string.Join('\u001f', [datasetId.ToString("N"), manifest.Id, manifest.ModelVersion, labelColumn ?? string.Empty,
             .. inputs.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Key + '\u001e' + p.Value)]);
 
     /// <summary>Starts a file at <paramref name="path"/> (written to a temporary name until <see cref="CheckedRowsWriter.CompleteAsync"/>).</summary>

@@ -67,7 +67,7 @@ public sealed class RunService(
         var report = await DatasetValidator.ValidateAsync(reader, manifest, mapping, options.Value.ReportErrors, allErrors, validRows, cancellationToken);
         if (report.Mapping.IsComplete && report.ValidRows > 0)
         {
-            await validRows.CompleteAsync(CheckedRowsKey(dataset.Id, manifest, report.Mapping.Inputs, report.Mapping.LabelColumn), cancellationToken);
+            await validRows.CompleteAsync(CheckedRowsFile.Key(dataset.Id, manifest, report.Mapping.Inputs, report.Mapping.LabelColumn), cancellationToken);
         }
 
         reports.Set(dataset.Id, manifest, mapping, report);
@@ -77,9 +77,6 @@ public sealed class RunService(
     /// <summary>How long a check's valid rows wait for a run before they are deleted (the report cache forgets reports unused for as long).</summary>
     public static readonly TimeSpan CheckedRowsLifetime = TimeSpan.FromHours(1);
 
-    private static string CheckedRowsKey(Guid datasetId, TemplateManifest manifest, IReadOnlyDictionary<string, string> inputs, string? labelColumn) =>
-        CheckedRowsFile.Key(datasetId, manifest.Id, manifest.ModelVersion, inputs, labelColumn);
-
     /// <summary>
     /// Hands the dataset's checked rows to the run when they are this check's (moved, so that the next check cannot
     /// replace them under it): the run then scores them without reading the file again. Returns their bytes (0 when the
@@ -88,7 +85,7 @@ public sealed class RunService(
     private async Task<long> TakeCheckedRowsAsync(Dataset dataset, TemplateManifest manifest, Run run, CancellationToken cancellationToken)
     {
         var from = datasets.CheckedRowsPath(dataset);
-        var key = CheckedRowsKey(dataset.Id, manifest, run.Mapping, run.LabelColumn);
+        var key = CheckedRowsFile.Key(dataset.Id, manifest, run.Mapping, run.LabelColumn);
         if (await CheckedRowsFile.RowsAsync(from, key, cancellationToken) != run.RowsTotal)
         {
             return 0;

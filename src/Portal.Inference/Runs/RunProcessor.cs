@@ -100,8 +100,9 @@ public sealed class RunProcessor(
 
     /// <summary>
     /// Once this worker has marked the run finished: deletes the checked rows it read, charges the rows scored, then the
-    /// results' size on disk as StorageBytes in place of the estimate (and the checked rows) reserved at the start (the rows kept by a cancelled or failed run are results
-    /// too, indexed first when the run stopped early); gives the bytes back when the results were deleted in the meantime.
+    /// results' size on disk as StorageBytes in place of the estimate (and the checked rows) reserved at the start (the
+    /// rows kept by a cancelled or failed run are results too, indexed first when the run stopped early); gives the bytes
+    /// back when the results were deleted in the meantime.
     /// </summary>
     private async Task ChargeAsync(Run run, QuotaLease? rows, QuotaLease? storage, IQuotaService quota, int done, UsageOutcome outcome, bool indexResults)
     {
@@ -150,10 +151,17 @@ public sealed class RunProcessor(
     {
         // The rows its start's check kept, when they are there (a run queued by an earlier version, or whose rows were
         // replaced by another check, reads and checks the dataset's file instead).
-        var key = CheckedRowsFile.Key(run.DatasetId, run.TemplateId, run.ModelVersion, run.Mapping, run.LabelColumn);
+        var key = CheckedRowsFile.Key(run.DatasetId, manifest, run.Mapping, run.LabelColumn);
         using var checkedRows = await CheckedRowsFile.TryOpenAsync(store.InputPathOf(run), key, manifest, run.LabelColumn is not null, cancellationToken);
-        logger.LogInformation(
-            checkedRows is null ? "Run {RunId} reads and checks the dataset's file after row {Row}" : "Run {RunId} scores the rows its check kept, after row {Row}", run.Id, after);
+        if (checkedRows is null)
+        {
+            logger.LogInformation("Run {RunId} reads and checks the dataset's file after row {Row}", run.Id, after);
+        }
+        else
+        {
+            logger.LogInformation("Run {RunId} scores the rows its check kept, after row {Row}", run.Id, after);
+        }
+
         using var reader = checkedRows is null ? await datasets.OpenAsync(dataset, cancellationToken) : null;
         IRecordSource source = checkedRows is not null
             ? checkedRows.After(after)
