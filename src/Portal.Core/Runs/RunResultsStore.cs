@@ -44,7 +44,34 @@ public sealed class RunResultsStore(DatasetStorage storage)
     /// <summary>The checked rows a run reads (taken from its dataset's check when it started), if it still has them.</summary>
     public string InputPathOf(Run run) => storage.Resolve(storage.RunInputPath(run.TenantId, run.Id));
 
-    /// <summary>Deletes the run's checked rows: once it has finished, or was cancelled before it started.</summary>
+    /// <summary>
+    /// Once the run has finished (or was cancelled before it started): gives its checked rows back to its dataset, so that
+    /// a run started next from the same check (again after a cancel, say) scores them too, unless a newer check of the
+    /// dataset is there; then they are deleted. Back with the dataset they are a check's again: uncharged, and swept
+    /// after <see cref="RunService.CheckedRowsLifetime"/> unless a run takes them.
+    /// </summary>
+    public void ReturnInput(Run run)
+    {
+        var input = InputPathOf(run);
+        if (!File.Exists(input))
+        {
+            return;
+        }
+
+        var check = storage.Resolve(storage.CheckedRowsPath(run.TenantId, run.DatasetId));
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(check)!);
+            File.Move(input, check, overwrite: false);
+            File.SetLastWriteTimeUtc(check, DateTime.UtcNow);
+        }
+        catch (IOException)
+        {
+            File.Delete(input); // a newer check is there
+        }
+    }
+
+    /// <summary>Deletes the run's checked rows (a start that failed after taking them).</summary>
     public void DeleteInput(Run run)
     {
         var path = InputPathOf(run);

@@ -208,7 +208,7 @@ public sealed class RunService(
                 .SetProperty(r => r.StorageReservationId, (Guid?)null).SetProperty(r => r.ResultsBytes, 0L), cancellationToken);
         if (stoppedQueued == 1)
         {
-            results.DeleteInput(run);
+            results.ReturnInput(run);
             if (run.ReservationId is { } reservation)
             {
                 await quota.Resume(reservation, QuotaMetric.PredictionRows, run.RowsTotal).ReleaseAsync(UsageOutcome.Cancelled);

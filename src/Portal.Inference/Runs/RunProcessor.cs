@@ -99,14 +99,14 @@ public sealed class RunProcessor(
     }
 
     /// <summary>
-    /// Once this worker has marked the run finished: deletes the checked rows it read, charges the rows scored, then the
+    /// Once this worker has marked the run finished: gives the checked rows it read back to the dataset, charges the rows scored, then the
     /// results' size on disk as StorageBytes in place of the estimate (and the checked rows) reserved at the start (the
     /// rows kept by a cancelled or failed run are results too, indexed first when the run stopped early); gives the bytes
     /// back when the results were deleted in the meantime.
     /// </summary>
     private async Task ChargeAsync(Run run, QuotaLease? rows, QuotaLease? storage, IQuotaService quota, int done, UsageOutcome outcome, bool indexResults)
     {
-        store.DeleteInput(run);
+        store.ReturnInput(run);
         if (rows is not null)
         {
             await rows.SettleAsync(done, outcome);
