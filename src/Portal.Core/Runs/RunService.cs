@@ -151,9 +151,21 @@ public sealed class RunService(
         {
             // The results (inputs and predictions) are kept in the tenant's storage, and the checked rows the run reads
             // until it finishes: their size is reserved up front too.
+            var resultsBytes = RunResultsFile.EstimateBytes(manifest, report.ValidRows, report.Mapping.LabelColumn is not null);
             var inputBytes = await TakeCheckedRowsAsync(dataset, manifest, run, cancellationToken);
-            run.ResultsBytes = RunResultsFile.EstimateBytes(manifest, report.ValidRows, report.Mapping.LabelColumn is not null) + inputBytes;
-            storage = await quota.ReserveAsync(QuotaMetric.StorageBytes, run.ResultsBytes, templateId, options.Value.ReservationHold, cancellationToken);
+            try
+            {
+                storage = await quota.ReserveAsync(QuotaMetric.StorageBytes, resultsBytes + inputBytes, templateId, options.Value.ReservationHold, cancellationToken);
+            }
+            catch (QuotaExceededException) when (inputBytes > 0)
+            {
+                // The checked rows only save the run reading the file again: without room for them, it reads the file.
+                results.ReturnInput(run);
+                inputBytes = 0;
+                storage = await quota.ReserveAsync(QuotaMetric.StorageBytes, resultsBytes, templateId, options.Value.ReservationHold, cancellationToken);
+            }
+
+            run.ResultsBytes = resultsBytes + inputBytes;
             run.StorageReservationId = storage.Id;
             await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
             db.Runs.Add(run);

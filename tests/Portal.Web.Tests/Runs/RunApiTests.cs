@@ -11,6 +11,7 @@ using Portal.Core.Data;
 using Portal.Core.Datasets;
 using Portal.Core.Quotas;
 using Portal.Core.Runs;
+using Portal.Core.Templates;
 
 namespace Portal.Web.Tests.Runs;
 
@@ -561,6 +562,40 @@ public sealed class RunApiTests : IClassFixture<RunApiTests.Factory>
         {
             Assert.Empty(db.QuotaReservations.Where(r => r.UserId == db.Users.Single(u => u.Email == "member@hospital.demo").Id)); // the rows' reservation was returned too
         }
+    }
+
+    /// <summary>
+    /// The checked rows a run holds are reserved as storage, but they only save reading the file again: a run whose
+    /// results fit the storage quota and whose rows do not is not refused; it leaves the rows with the dataset and
+    /// reads the file.
+    /// </summary>
+    [Fact]
+    public async Task A_run_with_room_for_its_results_but_not_its_checked_rows_reads_the_file_instead_of_being_refused()
+    {
+        await using var factory = new PortalWebFactory(); // its own database: the limit set here stays out of the other tests
+        var client = factory.CreateApiClient(PortalWebFactory.HospitalMemberKey);
+        var bytes = await File.ReadAllBytesAsync(DataFile("german-credit"));
+        var id = (await JsonAsync(await client.PostAsync("/api/v1/datasets", Multipart(bytes, "credit.csv")))).GetProperty("id").GetString()!;
+        await JsonAsync(await client.PostAsJsonAsync($"/api/v1/datasets/{id}/validation", new { templateId = "finance-credit-risk" }));
+        var storage = factory.Services.GetRequiredService<DatasetStorage>();
+        var manifest = factory.Services.GetRequiredService<ITemplateCatalog>().Find("finance-credit-risk")!.Manifest;
+        var resultsEstimate = RunResultsFile.EstimateBytes(manifest, 800, labelled: true);
+        string checkedRows;
+        await using (var db = factory.Services.GetRequiredService<SystemDbContextFactory>().CreateDbContext())
+        {
+            var user = db.Users.Single(u => u.Email == "member@hospital.demo");
+            checkedRows = storage.Resolve(storage.CheckedRowsPath(user.TenantId, Guid.Parse(id)));
+            Assert.True(new FileInfo(checkedRows).Length > 1_000, "the check kept its rows"); // about 55 KB for the 800 rows
+            var used = await UsedAsync(client, QuotaMetric.StorageBytes);
+            db.QuotaLimits.Add(new QuotaLimit { TenantId = user.TenantId, Scope = QuotaScope.User, SubjectId = user.Id, Metric = QuotaMetric.StorageBytes, PeriodLimit = used + resultsEstimate + 1_000 });
+            await db.SaveChangesAsync();
+        }
+
+        var response = await client.PostAsJsonAsync("/api/v1/runs", new { templateId = "finance-credit-risk", datasetId = id });
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.True(File.Exists(checkedRows)); // left with the dataset
+        var run = await WaitForAsync(client, (await JsonAsync(response)).GetProperty("id").GetString()!, Finished, TimeSpan.FromSeconds(60));
+        Assert.Equal(("Succeeded", 800), (run.GetProperty("state").GetString(), run.GetProperty("rowsDone").GetInt32()));
     }
 
     [Fact]
