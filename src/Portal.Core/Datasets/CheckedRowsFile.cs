@@ -183,14 +183,13 @@ public sealed class CheckedRowsReader : IRecordSource, IDisposable
     private readonly bool _labelled;
     private readonly byte[] _head = new byte[sizeof(int)];
     private byte[] _buffer = [];
+    private int _after;
 
     internal CheckedRowsReader(FileStream stream, long end, int rows, int chunkRows, TemplateManifest manifest, bool labelled) =>
         (_stream, _end, Rows, _chunkRows, _manifest, _labelled) = (stream, end, rows, chunkRows, manifest, labelled);
 
     /// <summary>The valid records in the file.</summary>
     public int Rows { get; }
-
-    private int _after;
 
     /// <summary>Leaves out the records of file rows up to <paramref name="row"/> (a run resuming); returns this reader.</summary>
     public CheckedRowsReader After(int row)

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
@@ -100,7 +102,23 @@ public static class ColumnConversions
         }
     }
 
+    /// <summary>Appends the values' bytes (in this machine's order) and returns how many.</summary>
+    internal static int Append<T>(ArrayBufferWriter<byte> output, ReadOnlySpan<T> values) where T : unmanaged
+    {
+        var bytes = MemoryMarshal.AsBytes(values);
+        output.Write(bytes);
+        return bytes.Length;
+    }
+
+    /// <summary>Appends category positions as two bytes each (<see cref="ToPositions"/>) and returns how many bytes.</summary>
+    internal static int AppendPositions(ArrayBufferWriter<byte> output, ReadOnlySpan<float> values)
+    {
+        ToPositions(values, Reserve<ushort>(output, values.Length));
+        output.Advance(values.Length * sizeof(ushort));
+        return values.Length * sizeof(ushort);
+    }
+
     /// <summary>The bytes of <paramref name="count"/> values of <typeparamref name="T"/> at the writer's end, for a conversion to fill.</summary>
-    internal static Span<T> Reserve<T>(System.Buffers.ArrayBufferWriter<byte> output, int count) where T : unmanaged =>
-        MemoryMarshal.Cast<byte, T>(output.GetSpan(count * System.Runtime.CompilerServices.Unsafe.SizeOf<T>()))[..count];
+    internal static Span<T> Reserve<T>(ArrayBufferWriter<byte> output, int count) where T : unmanaged =>
+        MemoryMarshal.Cast<byte, T>(output.GetSpan(count * Unsafe.SizeOf<T>()))[..count];
 }

@@ -23,7 +23,7 @@ public sealed class DatasetStorage(PortalPaths paths, IOptions<StorageOptions> o
     /// <summary>Where the latest check of a dataset keeps its valid rows for a run that follows (<see cref="CheckedRowsFile"/>).</summary>
     public string CheckedRowsPath(Guid tenantId, Guid datasetId) => Path.Combine(tenantId.ToString("N"), ChecksFolder, datasetId.ToString("N") + ".rows");
 
-    /// <summary>A run's checked rows, once its start has taken them from the check; deleted when the run finishes.</summary>
+    /// <summary>A run's checked rows, once its start has taken them from the check; given back when the run finishes.</summary>
     public string RunInputPath(Guid tenantId, Guid runId) => Path.Combine(tenantId.ToString("N"), "runs", runId.ToString("N") + ".input.rows");
 
     private const string ChecksFolder = "checks";

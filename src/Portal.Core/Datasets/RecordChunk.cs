@@ -125,8 +125,8 @@ public sealed class RecordChunk
     public void WriteTo(ArrayBufferWriter<byte> output)
     {
         var count = Count;
-        Write(output, [count]);
-        Write<int>(output, Rows.AsSpan(0, count));
+        ColumnConversions.Append<int>(output, [count]);
+        ColumnConversions.Append<int>(output, Rows.AsSpan(0, count));
         for (var c = 0; c < _rules.Length; c++)
         {
             if (_numbers[c] is { } numbers)
@@ -144,16 +144,15 @@ public sealed class RecordChunk
             }
             else
             {
-                ColumnConversions.ToPositions(_values[c].AsSpan(0, count), ColumnConversions.Reserve<ushort>(output, count));
-                output.Advance(count * sizeof(ushort));
+                ColumnConversions.AppendPositions(output, _values[c].AsSpan(0, count));
             }
         }
 
         if (Labels is { } labels)
         {
-            Write(output, [labels.Chars.Length]);
-            Write(output, labels.Ends);
-            Write(output, labels.Chars);
+            ColumnConversions.Append<int>(output, [labels.Chars.Length]);
+            ColumnConversions.Append(output, labels.Ends);
+            ColumnConversions.Append(output, labels.Chars);
         }
     }
 
@@ -235,8 +234,6 @@ public sealed class RecordChunk
         Labels?.RemoveFirst(drop);
         Count = keep;
     }
-
-    private static void Write<T>(ArrayBufferWriter<byte> output, ReadOnlySpan<T> values) where T : unmanaged => output.Write(MemoryMarshal.AsBytes(values));
 
     private static ReadOnlySpan<T> Read<T>(ref ReadOnlySpan<byte> bytes, int count) where T : unmanaged
     {

@@ -161,12 +161,12 @@ public sealed class RunResultsFile : IAsyncDisposable
         output.ResetWrittenCount();
         var sections = new List<int>(_layout.Inputs.Count + 4)
         {
-            Write<int>(output, chunk.Rows.AsSpan(0, count)),
-            Write<float>(output, scores.AsSpan(0, count)),
+            ColumnConversions.Append<int>(output, chunk.Rows.AsSpan(0, count)),
+            ColumnConversions.Append<float>(output, scores.AsSpan(0, count)),
         };
         for (var c = 0; c < _layout.Inputs.Count; c++)
         {
-            sections.Add(chunk.Numbers(c) is { } numbers ? WriteNumbers(output, numbers.AsSpan(0, count)) : WritePositions(output, chunk.Positions(c).AsSpan(0, count)));
+            sections.Add(chunk.Numbers(c) is { } numbers ? WriteNumbers(output, numbers.AsSpan(0, count)) : ColumnConversions.AppendPositions(output, chunk.Positions(c).AsSpan(0, count)));
         }
 
         if (chunk.Labels is { } labels)
@@ -200,30 +200,16 @@ public sealed class RunResultsFile : IAsyncDisposable
         await IndexChunkAsync(chunk.Rows[0], chunk.Rows[count - 1], count, offset, sections, cancellationToken);
     }
 
-    private static int Write<T>(ArrayBufferWriter<byte> output, ReadOnlySpan<T> values) where T : unmanaged
-    {
-        var bytes = MemoryMarshal.AsBytes(values);
-        output.Write(bytes);
-        return bytes.Length;
-    }
-
     /// <summary>Numbers as floats when each is exactly a float (whole numbers below 16 million, halves, …), else as doubles.</summary>
     private static int WriteNumbers(ArrayBufferWriter<byte> output, ReadOnlySpan<double> numbers)
     {
         if (!ColumnConversions.ToFloats(numbers, ColumnConversions.Reserve<float>(output, numbers.Length)))
         {
-            return Write(output, numbers);
+            return ColumnConversions.Append(output, numbers);
         }
 
         output.Advance(numbers.Length * sizeof(float));
         return numbers.Length * sizeof(float);
-    }
-
-    private static int WritePositions(ArrayBufferWriter<byte> output, ReadOnlySpan<float> positions)
-    {
-        ColumnConversions.ToPositions(positions, ColumnConversions.Reserve<ushort>(output, positions.Length));
-        output.Advance(positions.Length * sizeof(ushort));
-        return positions.Length * sizeof(ushort);
     }
 
     private async Task IndexChunkAsync(int first, int last, int count, long offset, List<int> sections, CancellationToken cancellationToken)
