@@ -42,13 +42,20 @@ public abstract class JourneyTest(PortalAppFixture app) : IAsyncLifetime
     protected async Task WaitInteractiveAsync() =>
         await Page.Locator("[data-interactive=true]").WaitForAsync(new() { State = WaitForSelectorState.Attached });
 
+    /// <summary>
+    /// Waits for the page after signing in to be committed, not loaded: what follows waits for what it needs (the
+    /// interactive circuit, a locator). Waiting for the load event failed a CI run once: it never came within 30 s
+    /// although the page was there (Playwright saw the network idle).
+    /// </summary>
+    protected static readonly PageWaitForURLOptions SignedIn = new() { WaitUntil = WaitUntilState.Commit };
+
     protected async Task LogInAsync(string email, string password = PortalAppFixture.Password)
     {
         await Page.GotoAsync("/Account/Login");
         await Page.FillAsync("#Input\\.Email", email);
         await Page.FillAsync("#Input\\.Password", password);
         await Page.ClickAsync("#login-submit");
-        await Page.WaitForURLAsync(u => !u.Contains("/Account/Login", StringComparison.Ordinal));
+        await Page.WaitForURLAsync(u => !u.Contains("/Account/Login", StringComparison.Ordinal), SignedIn);
         await WaitInteractiveAsync();
     }
 

@@ -40,7 +40,7 @@ public sealed class QuotaJourneys(PortalAppFixture app) : JourneyTest(app)
             await member.FillAsync("#Input\\.Email", email);
             await member.FillAsync("#Input\\.Password", "Capped!2026");
             await member.ClickAsync("#login-submit");
-            await member.WaitForURLAsync(u => !u.Contains("/Account/Login", StringComparison.Ordinal));
+            await member.WaitForURLAsync(u => !u.Contains("/Account/Login", StringComparison.Ordinal), SignedIn);
             await member.GotoAsync("/templates/finance-credit-risk");
             await member.Locator("[data-interactive=true]").WaitForAsync(new() { State = WaitForSelectorState.Attached });
             await Assertions.Expect(member.Locator("[data-testid=quota-notice]")).ToContainTextAsync("Prediction rows remaining: 3.");

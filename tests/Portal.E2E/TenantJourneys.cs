@@ -28,7 +28,7 @@ public sealed class TenantJourneys(PortalAppFixture app) : JourneyTest(app)
             await adminPage.FillAsync("#Input\\.Email", "admin@portal.local");
             await adminPage.FillAsync("#Input\\.Password", PortalAppFixture.Password);
             await adminPage.ClickAsync("#login-submit");
-            await adminPage.WaitForURLAsync(u => !u.Contains("/Account/Login", StringComparison.Ordinal));
+            await adminPage.WaitForURLAsync(u => !u.Contains("/Account/Login", StringComparison.Ordinal), SignedIn);
             await adminPage.GotoAsync("/admin/tenants");
             await adminPage.Locator("[data-interactive=true]").WaitForAsync(new() { State = WaitForSelectorState.Attached });
             var row = adminPage.Locator("[data-testid=tenants-grid] tbody tr", new() { HasText = "Quay Pharmacy" });
