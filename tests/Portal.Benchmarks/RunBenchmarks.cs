@@ -180,6 +180,7 @@ public class RunBenchmarks
             n += chunk.Count;
         }
         while (more);
+        await results.CompleteAsync(CancellationToken.None);
         return n;
     }
 
@@ -212,6 +213,7 @@ public class RunBenchmarks
         await using var results = await RunResultsFile.CreateAsync(path, _manifest, CancellationToken.None);
         var (scored, _) = await new RunPipeline(_model, chunksWithModel ?? new Portal.Core.Runs.RunOptions().ChunksWithModel)
             .RunAsync(source, results, _ => Task.FromResult(true), CancellationToken.None);
+        await results.CompleteAsync(CancellationToken.None); // as the worker does before it marks the run finished
         return scored;
     }
 

@@ -19,6 +19,13 @@ namespace Portal.Core.Runs;
 /// index rows whose data did not survive are dropped and scored again. A chunk of thousands of rows is thus one write
 /// and one small insert: storing each result as a SQLite row cost several times what scoring it did.
 /// </summary>
+/// <remarks>
+/// Neither file is synced to disk (the index runs with <c>synchronous=OFF</c>, as the data file was never flushed to
+/// disk): results survive the death of the process, which is what a resume needs, but not necessarily the machine's.
+/// Syncing the index bought nothing the unsynced data file did not lose again and cost 6 ms of every run (4.5 → 2.4 ms
+/// to create the index, 4 → 0.6 ms to complete it, for 100,000 credit rows). An index that a machine crash left damaged
+/// is started over when the run resumes (<see cref="CreateAsync"/>).
+/// </remarks>
 public sealed class RunResultsFile : IAsyncDisposable
 {
     private const string Schema =
@@ -82,9 +89,38 @@ public sealed class RunResultsFile : IAsyncDisposable
             async file => file._layout = await file.ReadLayoutAsync(cancellationToken));
     }
 
-    /// <summary>Creates the results of a run, or opens them to resume (cutting back what an interrupted write left).</summary>
+    /// <summary>
+    /// Creates the results of a run, or opens them to resume (cutting back what an interrupted write left). Results whose
+    /// index is damaged (a machine that crashed while they were written) are deleted and created again: the run starts
+    /// over rather than failing.
+    /// </summary>
     /// <param name="manifest">The run's template: required to create, and to convert results of an earlier version.</param>
     public static async Task<RunResultsFile> CreateAsync(string path, TemplateManifest? manifest, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await CreateOrResumeAsync(path, manifest, cancellationToken);
+        }
+        catch (SqliteException e) when (e.SqliteErrorCode is 11 or 26) // SQLITE_CORRUPT, SQLITE_NOTADB
+        {
+            Delete(path);
+            return await CreateOrResumeAsync(path, manifest, cancellationToken);
+        }
+    }
+
+    /// <summary>The files of the results at <paramref name="path"/>: the index with its journal files, and the data file.</summary>
+    public static string[] FilesOf(string path) => [path, path + "-wal", path + "-shm", path + "-journal", DataPathOf(path)];
+
+    /// <summary>Deletes the results at <paramref name="path"/> (no error for files that are not there).</summary>
+    public static void Delete(string path)
+    {
+        foreach (var file in FilesOf(path))
+        {
+            File.Delete(file);
+        }
+    }
+
+    private static async Task<RunResultsFile> CreateOrResumeAsync(string path, TemplateManifest? manifest, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var connection = await ConnectAsync(path, SqliteOpenMode.ReadWriteCreate, cancellationToken);
@@ -94,7 +130,7 @@ public sealed class RunResultsFile : IAsyncDisposable
             async file =>
             {
                 var earlierVersion = await TableExistsAsync(connection, "Results", cancellationToken);
-                await file.ExecuteAsync("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;" + Schema, cancellationToken);
+                await file.ExecuteAsync("PRAGMA synchronous=OFF; PRAGMA journal_mode=WAL;" + Schema, cancellationToken);
                 if (await file.ScalarAsync("SELECT Value FROM Meta WHERE Key = 'layout'", cancellationToken) is not string)
                 {
                     await file.WriteLayoutAsync(ResultLayout.Of(manifest ?? throw new InvalidOperationException("New results need their template.")), cancellationToken);

@@ -82,22 +82,12 @@ public sealed class RunResultsStore(DatasetStorage storage)
     }
 
     /// <summary>Deletes a run's results: the index with its journal files and the data file.</summary>
-    public void Delete(Run run)
-    {
-        foreach (var file in FilesOf(run))
-        {
-            File.Delete(file); // no error when it is not there
-        }
-    }
+    public void Delete(Run run) => RunResultsFile.Delete(PathOf(run));
 
     /// <summary>The bytes a run's results take on disk (what its StorageBytes charge is; SQLite's shared-memory file is transient).</summary>
     public long SizeOf(Run run) => FilesOf(run).Where(f => !f.EndsWith("-shm", StringComparison.Ordinal)).Select(f => new FileInfo(f)).Where(f => f.Exists).Sum(f => f.Length);
 
-    private string[] FilesOf(Run run)
-    {
-        var path = PathOf(run);
-        return [path, path + "-wal", path + "-shm", RunResultsFile.DataPathOf(path)];
-    }
+    private string[] FilesOf(Run run) => RunResultsFile.FilesOf(PathOf(run));
 
     /// <summary>Creates (or opens, to resume or complete) a run's results for its worker.</summary>
     public Task<RunResultsFile> CreateAsync(Run run, TemplateManifest? manifest, CancellationToken cancellationToken = default) =>

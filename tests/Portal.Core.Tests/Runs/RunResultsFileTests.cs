@@ -163,6 +163,35 @@ public sealed class RunResultsFileTests : IDisposable
     }
 
     [Fact]
+    public async Task Results_whose_index_a_crash_damaged_start_over_instead_of_failing_the_run()
+    {
+        var path = Path.Combine(_folder, "damaged.results.db");
+        var line = "12,3077,2,4,52,1,1,yes,yes,none,paidduly,radio_television,lt_100,1_to_4,male_single,none,carother,none,own,skilledemployee,good";
+        var chunks = await ChunksAsync(_credit, CreditHeader + "\n" + string.Concat(Enumerable.Repeat(line + "\n", 6)), 3);
+        await using (var results = await RunResultsFile.CreateAsync(path, _credit, CancellationToken.None))
+        {
+            await results.AppendAsync(chunks[0], [0.1f, 0.2f, 0.3f], CancellationToken.None);
+            await results.CompleteAsync(CancellationToken.None);
+        }
+
+        // The index is not synced to disk: a machine that crashes while it is written may leave pages of garbage.
+        SqliteConnection.ClearAllPools();
+        var index = await File.ReadAllBytesAsync(path);
+        Array.Fill(index, (byte)0xA5, 0, 512);
+        await File.WriteAllBytesAsync(path, index);
+        await Assert.ThrowsAsync<SqliteException>(() => RunResultsFile.OpenAsync(path, _credit, CancellationToken.None));
+
+        await using (var resumed = await RunResultsFile.CreateAsync(path, _credit, CancellationToken.None))
+        {
+            Assert.Equal((0, 0), (await resumed.LastRowAsync(), await resumed.CountAsync()));
+            Assert.Equal(0, new FileInfo(RunResultsFile.DataPathOf(path)).Length);
+            await resumed.AppendAsync(chunks[0], [0.1f, 0.2f, 0.3f], CancellationToken.None);
+            await resumed.AppendAsync(chunks[1], [0.4f, 0.5f, 0.6f], CancellationToken.None);
+            Assert.Equal([0.1, 0.2, 0.3, 0.4, 0.5, 0.6], (await resumed.PageAsync(new ResultQuery())).Rows.Select(r => r.Score));
+        }
+    }
+
+    [Fact]
     public async Task Results_of_the_row_per_result_format_are_converted_on_open()
     {
         var path = Path.Combine(_folder, "old.results.db");
