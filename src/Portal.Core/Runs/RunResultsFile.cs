@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -14,9 +15,10 @@ namespace Portal.Core.Runs;
 /// A run's results: a small SQLite index (<c>.results.db</c>: what the inputs are, the labels, and one row per scored
 /// chunk) and a data file beside it (<c>.results.bin</c>) to which each chunk is appended column by column in binary:
 /// file row numbers, scores, each input (numbers as float when every value of the chunk is exactly a float, else as
-/// double; categories as their position) and the label cells. A chunk is appended, flushed, then indexed in one
-/// transaction, so it is wholly there or not at all; on resume the data file is cut back to what the index holds, and
-/// index rows whose data did not survive are dropped and scored again. A chunk of thousands of rows is thus one write
+/// double; categories as their position) and the label cells. A chunk is appended, then indexed (with the chunks
+/// appended in the same <see cref="IndexInterval"/>, in one transaction), so it is wholly there or not at all; on resume
+/// the data file is cut back to what the index holds, and index rows whose data did not survive are dropped and scored
+/// again. A chunk of thousands of rows is thus one write
 /// and one small insert: storing each result as a SQLite row cost several times what scoring it did.
 /// </summary>
 /// <remarks>
@@ -42,6 +44,15 @@ public sealed class RunResultsFile : IAsyncDisposable
     private (int[] Rows, float[] Scores, int[] Starts)? _columns;
     private readonly Dictionary<int, DecodedChunk> _decoded = [];
     private readonly ArrayBufferWriter<byte> _pending = new();
+    private readonly List<ChunkEntry> _unindexed = [];
+    private long _indexedAt = Stopwatch.GetTimestamp();
+
+    /// <summary>
+    /// How long appended chunks may wait for their index rows: a transaction per chunk cost 2.2 ms per 100,000 credit
+    /// rows (25 chunks), and a process that dies loses at most this much scoring, which is cut back and done again on
+    /// resume. The worker writes a run's progress to the database as often.
+    /// </summary>
+    public static readonly TimeSpan IndexInterval = TimeSpan.FromMilliseconds(250);
 
     private RunResultsFile(SqliteConnection connection, FileStream data)
     {
@@ -175,14 +186,24 @@ public sealed class RunResultsFile : IAsyncDisposable
         return connection;
     }
 
-    /// <summary>The last committed row (0 when none).</summary>
-    public async Task<int> LastRowAsync(CancellationToken cancellationToken = default) =>
-        Convert.ToInt32(await ScalarAsync("SELECT COALESCE(MAX(LastRow), 0) FROM Chunks", cancellationToken), CultureInfo.InvariantCulture);
+    /// <summary>The last row appended (0 when none).</summary>
+    public async Task<int> LastRowAsync(CancellationToken cancellationToken = default)
+    {
+        await IndexAppendedAsync(cancellationToken);
+        return Convert.ToInt32(await ScalarAsync("SELECT COALESCE(MAX(LastRow), 0) FROM Chunks", cancellationToken), CultureInfo.InvariantCulture);
+    }
 
-    public async Task<int> CountAsync(CancellationToken cancellationToken = default) =>
-        Convert.ToInt32(await ScalarAsync("SELECT COALESCE(SUM(Count), 0) FROM Chunks", cancellationToken), CultureInfo.InvariantCulture);
+    public async Task<int> CountAsync(CancellationToken cancellationToken = default)
+    {
+        await IndexAppendedAsync(cancellationToken);
+        return Convert.ToInt32(await ScalarAsync("SELECT COALESCE(SUM(Count), 0) FROM Chunks", cancellationToken), CultureInfo.InvariantCulture);
+    }
 
-    /// <summary>Appends one scored chunk (rows in file order, after every row already here): data, then its index row.</summary>
+    /// <summary>
+    /// Appends one scored chunk (rows in file order, after every row already here): its data now, its index row with
+    /// those of the chunks appended since the last transaction at most <see cref="IndexInterval"/> later (and before
+    /// anything is read, completed or closed).
+    /// </summary>
     public async Task AppendAsync(RecordChunk chunk, float[] scores, CancellationToken cancellationToken = default)
     {
         var count = chunk.Count;
@@ -233,7 +254,11 @@ public sealed class RunResultsFile : IAsyncDisposable
         _data.Position = offset;
         await _data.WriteAsync(output.WrittenMemory, cancellationToken);
         await _data.FlushAsync(cancellationToken);
-        await IndexChunkAsync(chunk.Rows[0], chunk.Rows[count - 1], count, offset, sections, cancellationToken);
+        _unindexed.Add(new ChunkEntry(chunk.Rows[0], chunk.Rows[count - 1], count, offset, [.. sections]));
+        if (Stopwatch.GetElapsedTime(_indexedAt) >= IndexInterval)
+        {
+            await IndexAppendedAsync(cancellationToken);
+        }
     }
 
     /// <summary>Numbers as floats when each is exactly a float (whole numbers below 16 million, halves, …), else as doubles.</summary>
@@ -248,16 +273,35 @@ public sealed class RunResultsFile : IAsyncDisposable
         return numbers.Length * sizeof(float);
     }
 
-    private async Task IndexChunkAsync(int first, int last, int count, long offset, List<int> sections, CancellationToken cancellationToken)
+    /// <summary>Indexes the chunks appended since the last time, in one transaction.</summary>
+    private async Task IndexAppendedAsync(CancellationToken cancellationToken)
     {
-        await using var insert = _connection.CreateCommand();
-        insert.CommandText = "INSERT INTO Chunks (FirstRow, LastRow, Count, Offset, Sections) VALUES ($first, $last, $count, $offset, $sections)";
-        insert.Parameters.AddWithValue("$first", first);
-        insert.Parameters.AddWithValue("$last", last);
-        insert.Parameters.AddWithValue("$count", count);
-        insert.Parameters.AddWithValue("$offset", offset);
-        insert.Parameters.AddWithValue("$sections", MemoryMarshal.AsBytes(CollectionsMarshal.AsSpan(sections)).ToArray());
-        await insert.ExecuteNonQueryAsync(cancellationToken);
+        _indexedAt = Stopwatch.GetTimestamp();
+        if (_unindexed.Count == 0)
+        {
+            return;
+        }
+
+        await using (var transaction = (SqliteTransaction)await _connection.BeginTransactionAsync(cancellationToken))
+        {
+            await using var insert = _connection.CreateCommand();
+            insert.Transaction = transaction;
+            insert.CommandText = "INSERT INTO Chunks (FirstRow, LastRow, Count, Offset, Sections) VALUES ($first, $last, $count, $offset, $sections)";
+            foreach (var chunk in _unindexed)
+            {
+                insert.Parameters.Clear();
+                insert.Parameters.AddWithValue("$first", chunk.FirstRow);
+                insert.Parameters.AddWithValue("$last", chunk.LastRow);
+                insert.Parameters.AddWithValue("$count", chunk.Count);
+                insert.Parameters.AddWithValue("$offset", chunk.Offset);
+                insert.Parameters.AddWithValue("$sections", MemoryMarshal.AsBytes(chunk.Sections.AsSpan()).ToArray());
+                await insert.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            await transaction.CommitAsync(cancellationToken);
+        }
+
+        _unindexed.Clear();
         (_chunks, _columns) = (null, null);
     }
 
@@ -269,6 +313,7 @@ public sealed class RunResultsFile : IAsyncDisposable
     /// </summary>
     public async Task CompleteAsync(CancellationToken cancellationToken = default)
     {
+        await IndexAppendedAsync(cancellationToken);
         await ExecuteAsync("PRAGMA wal_checkpoint(TRUNCATE);", cancellationToken);
         try
         {
@@ -512,13 +557,14 @@ public sealed class RunResultsFile : IAsyncDisposable
         return _columns.Value;
     }
 
-    private sealed record ChunkEntry(int FirstRow, int Count, long Offset, int[] Sections)
+    private sealed record ChunkEntry(int FirstRow, int LastRow, int Count, long Offset, int[] Sections)
     {
         public long End => Offset + Sections.Sum(s => (long)s);
     }
 
     private async Task<ChunkEntry[]> ChunksAsync(CancellationToken cancellationToken)
     {
+        await IndexAppendedAsync(cancellationToken);
         if (_chunks is not null)
         {
             return _chunks;
@@ -526,11 +572,11 @@ public sealed class RunResultsFile : IAsyncDisposable
 
         var chunks = new List<ChunkEntry>();
         await using var command = _connection.CreateCommand();
-        command.CommandText = "SELECT FirstRow, Count, Offset, Sections FROM Chunks ORDER BY FirstRow";
+        command.CommandText = "SELECT FirstRow, LastRow, Count, Offset, Sections FROM Chunks ORDER BY FirstRow";
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            chunks.Add(new ChunkEntry(reader.GetInt32(0), reader.GetInt32(1), reader.GetInt64(2), MemoryMarshal.Cast<byte, int>((byte[])reader.GetValue(3)).ToArray()));
+            chunks.Add(new ChunkEntry(reader.GetInt32(0), reader.GetInt32(1), reader.GetInt32(2), reader.GetInt64(3), MemoryMarshal.Cast<byte, int>((byte[])reader.GetValue(4)).ToArray()));
         }
 
         return _chunks = [.. chunks];
@@ -706,6 +752,7 @@ public sealed class RunResultsFile : IAsyncDisposable
         }
 
         await AppendAsync(chunk, scores, cancellationToken);
+        await IndexAppendedAsync(cancellationToken);
         await ExecuteAsync("DROP TABLE Results;", cancellationToken);
     }
 
@@ -755,6 +802,16 @@ public sealed class RunResultsFile : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        try
+        {
+            // A run stopped by cancellation still keeps (and is charged for) every chunk it appended.
+            await IndexAppendedAsync(CancellationToken.None);
+        }
+        catch (SqliteException e) when (e.SqliteErrorCode is 10 or 11 or 13) // SQLITE_IOERR, SQLITE_CORRUPT, SQLITE_FULL
+        {
+            // The disk refuses the index: those chunks are cut back and scored again when the run resumes.
+        }
+
         await _data.DisposeAsync();
         await _connection.DisposeAsync();
     }

@@ -163,6 +163,40 @@ public sealed class RunResultsFileTests : IDisposable
     }
 
     [Fact]
+    public async Task Appended_chunks_are_indexed_together_at_most_an_interval_later_and_before_the_file_is_closed()
+    {
+        var path = Path.Combine(_folder, "batched.results.db");
+        var line = "12,3077,2,4,52,1,1,yes,yes,none,paidduly,radio_television,lt_100,1_to_4,male_single,none,carother,none,own,skilledemployee,good";
+        var chunks = await ChunksAsync(_credit, CreditHeader + "\n" + string.Concat(Enumerable.Repeat(line + "\n", 12)), 3);
+        await using (var results = await RunResultsFile.CreateAsync(path, _credit, CancellationToken.None))
+        {
+            await results.AppendAsync(chunks[0], [0.1f, 0.2f, 0.3f], CancellationToken.None);
+            await results.AppendAsync(chunks[1], [0.4f, 0.5f, 0.6f], CancellationToken.None);
+
+            // Another reader (or a process resuming after this one died) does not see them yet; the writer does.
+            Assert.Equal(0, await CountFromOutsideAsync(path));
+            Assert.Equal(6, await results.CountAsync());
+            Assert.Equal(6, await CountFromOutsideAsync(path));
+
+            await Task.Delay(RunResultsFile.IndexInterval + TimeSpan.FromMilliseconds(50));
+            await results.AppendAsync(chunks[2], [0.7f, 0.8f, 0.9f], CancellationToken.None);
+            Assert.Equal(9, await CountFromOutsideAsync(path));
+            await results.AppendAsync(chunks[3], [0.1f, 0.2f, 0.3f], CancellationToken.None); // not indexed before closing
+        }
+
+        Assert.Equal(12, await CountFromOutsideAsync(path));
+
+        static async Task<int> CountFromOutsideAsync(string path)
+        {
+            await using var reader = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
+            await reader.OpenAsync();
+            await using var count = reader.CreateCommand();
+            count.CommandText = "SELECT COALESCE(SUM(Count), 0) FROM Chunks";
+            return Convert.ToInt32(await count.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+        }
+    }
+
+    [Fact]
     public async Task Results_whose_index_a_crash_damaged_start_over_instead_of_failing_the_run()
     {
         var path = Path.Combine(_folder, "damaged.results.db");
