@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -15,10 +14,10 @@ namespace Portal.Core.Runs;
 /// A run's results: a small SQLite index (<c>.results.db</c>: what the inputs are, the labels, and one row per scored
 /// chunk) and a data file beside it (<c>.results.bin</c>) to which each chunk is appended column by column in binary:
 /// file row numbers, scores, each input (numbers as float when every value of the chunk is exactly a float, else as
-/// double; categories as their position) and the label cells. A chunk is appended, then indexed (with the chunks
-/// appended in the same <see cref="IndexInterval"/>, in one transaction), so it is wholly there or not at all; on resume
-/// the data file is cut back to what the index holds, and index rows whose data did not survive are dropped and scored
-/// again. A chunk of thousands of rows is thus one write
+/// double; categories as their position) and the label cells. A chunk is appended, then indexed (with the others
+/// appended since the last <see cref="CommitAsync"/>, in one transaction), so it is wholly there or not at all; on
+/// resume the data file is cut back to what the index holds, and index rows whose data did not survive are dropped and
+/// scored again. A chunk of thousands of rows is thus one write
 /// and one small insert: storing each result as a SQLite row cost several times what scoring it did.
 /// </summary>
 /// <remarks>
@@ -45,14 +44,6 @@ public sealed class RunResultsFile : IAsyncDisposable
     private readonly Dictionary<int, DecodedChunk> _decoded = [];
     private readonly ArrayBufferWriter<byte> _pending = new();
     private readonly List<ChunkEntry> _unindexed = [];
-    private long _indexedAt = Stopwatch.GetTimestamp();
-
-    /// <summary>
-    /// How long appended chunks may wait for their index rows: a transaction per chunk cost 2.2 ms per 100,000 credit
-    /// rows (25 chunks), and a process that dies loses at most this much scoring, which is cut back and done again on
-    /// resume. The worker writes a run's progress to the database as often.
-    /// </summary>
-    public static readonly TimeSpan IndexInterval = TimeSpan.FromMilliseconds(250);
 
     private RunResultsFile(SqliteConnection connection, FileStream data)
     {
@@ -200,9 +191,8 @@ public sealed class RunResultsFile : IAsyncDisposable
     }
 
     /// <summary>
-    /// Appends one scored chunk (rows in file order, after every row already here): its data now, its index row with
-    /// those of the chunks appended since the last transaction at most <see cref="IndexInterval"/> later (and before
-    /// anything is read, completed or closed).
+    /// Appends one scored chunk (rows in file order, after every row already here): its data now, its index row at the
+    /// next <see cref="CommitAsync"/> (or before anything is read, completed or closed).
     /// </summary>
     public async Task AppendAsync(RecordChunk chunk, float[] scores, CancellationToken cancellationToken = default)
     {
@@ -255,11 +245,14 @@ public sealed class RunResultsFile : IAsyncDisposable
         await _data.WriteAsync(output.WrittenMemory, cancellationToken);
         await _data.FlushAsync(cancellationToken);
         _unindexed.Add(new ChunkEntry(chunk.Rows[0], chunk.Rows[count - 1], count, offset, [.. sections]));
-        if (Stopwatch.GetElapsedTime(_indexedAt) >= IndexInterval)
-        {
-            await IndexAppendedAsync(cancellationToken);
-        }
     }
+
+    /// <summary>
+    /// Indexes the chunks appended since the last commit, in one transaction: from then on a resume keeps them. The worker
+    /// commits before it writes a run's progress, so the progress it shows is never ahead of what a crash keeps; a
+    /// transaction per chunk cost 2.2 ms per 100,000 credit rows (25 chunks).
+    /// </summary>
+    public Task CommitAsync(CancellationToken cancellationToken = default) => IndexAppendedAsync(cancellationToken);
 
     /// <summary>Numbers as floats when each is exactly a float (whole numbers below 16 million, halves, …), else as doubles.</summary>
     private static int WriteNumbers(ArrayBufferWriter<byte> output, ReadOnlySpan<double> numbers)
@@ -276,7 +269,6 @@ public sealed class RunResultsFile : IAsyncDisposable
     /// <summary>Indexes the chunks appended since the last time, in one transaction.</summary>
     private async Task IndexAppendedAsync(CancellationToken cancellationToken)
     {
-        _indexedAt = Stopwatch.GetTimestamp();
         if (_unindexed.Count == 0)
         {
             return;

@@ -181,6 +181,7 @@ public sealed class RunProcessor(
             }
 
             lastBeat = clock.GetTimestamp();
+            await results.CommitAsync(cancellationToken); // the progress shown is never ahead of what a crash keeps
             (held, cancel) = await queue.HeartbeatAsync(run.Id, workerId, done + scored, CancellationToken.None);
             return held && !cancel;
         }, cancellationToken);

@@ -163,7 +163,7 @@ public sealed class RunResultsFileTests : IDisposable
     }
 
     [Fact]
-    public async Task Appended_chunks_are_indexed_together_at_most_an_interval_later_and_before_the_file_is_closed()
+    public async Task Appended_chunks_are_indexed_together_at_a_commit_and_before_the_file_is_read_or_closed()
     {
         var path = Path.Combine(_folder, "batched.results.db");
         var line = "12,3077,2,4,52,1,1,yes,yes,none,paidduly,radio_television,lt_100,1_to_4,male_single,none,carother,none,own,skilledemployee,good";
@@ -178,10 +178,11 @@ public sealed class RunResultsFileTests : IDisposable
             Assert.Equal(6, await results.CountAsync());
             Assert.Equal(6, await CountFromOutsideAsync(path));
 
-            await Task.Delay(RunResultsFile.IndexInterval + TimeSpan.FromMilliseconds(50));
             await results.AppendAsync(chunks[2], [0.7f, 0.8f, 0.9f], CancellationToken.None);
+            Assert.Equal(6, await CountFromOutsideAsync(path));
+            await results.CommitAsync(CancellationToken.None);
             Assert.Equal(9, await CountFromOutsideAsync(path));
-            await results.AppendAsync(chunks[3], [0.1f, 0.2f, 0.3f], CancellationToken.None); // not indexed before closing
+            await results.AppendAsync(chunks[3], [0.1f, 0.2f, 0.3f], CancellationToken.None); // not committed before closing
         }
 
         Assert.Equal(12, await CountFromOutsideAsync(path));
