@@ -28,9 +28,7 @@ public static class PairedRunComparison
                 benchmarks.EndToEnd().GetAwaiter().GetResult();
             }
 
-            var ratios = new List<double>();
-            var cleanups = new List<double>();
-            var (bares, runs) = (new List<double>(), new List<double>());
+            var (bares, runs, ratios, cleanups) = (new List<double>(), new List<double>(), new List<double>(), new List<double>());
             Console.WriteLine("round  bare (default)  bare (1 thread)  whole run  bare/run");
             for (var round = 0; round < rounds; round++)
             {
@@ -50,7 +48,9 @@ public static class PairedRunComparison
                 }
 
                 var bare = Math.Min(defaultThreads, oneThread);
-                (bares, runs, ratios) = ([.. bares, bare], [.. runs, run], [.. ratios, bare / run]);
+                bares.Add(bare);
+                runs.Add(run);
+                ratios.Add(bare / run);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{round,5}  {defaultThreads,14:F1}  {oneThread,15:F1}  {run,9:F1}  {bare / run,8:F2}"));
             }
 

@@ -180,13 +180,13 @@ public sealed class RunResultsFile : IAsyncDisposable
     /// <summary>The last row appended (0 when none).</summary>
     public async Task<int> LastRowAsync(CancellationToken cancellationToken = default)
     {
-        await IndexAppendedAsync(cancellationToken);
+        await CommitAsync(cancellationToken);
         return Convert.ToInt32(await ScalarAsync("SELECT COALESCE(MAX(LastRow), 0) FROM Chunks", cancellationToken), CultureInfo.InvariantCulture);
     }
 
     public async Task<int> CountAsync(CancellationToken cancellationToken = default)
     {
-        await IndexAppendedAsync(cancellationToken);
+        await CommitAsync(cancellationToken);
         return Convert.ToInt32(await ScalarAsync("SELECT COALESCE(SUM(Count), 0) FROM Chunks", cancellationToken), CultureInfo.InvariantCulture);
     }
 
@@ -247,13 +247,6 @@ public sealed class RunResultsFile : IAsyncDisposable
         _unindexed.Add(new ChunkEntry(chunk.Rows[0], chunk.Rows[count - 1], count, offset, [.. sections]));
     }
 
-    /// <summary>
-    /// Indexes the chunks appended since the last commit, in one transaction: from then on a resume keeps them. The worker
-    /// commits before it writes a run's progress, so the progress it shows is never ahead of what a crash keeps; a
-    /// transaction per chunk cost 2.2 ms per 100,000 credit rows (25 chunks).
-    /// </summary>
-    public Task CommitAsync(CancellationToken cancellationToken = default) => IndexAppendedAsync(cancellationToken);
-
     /// <summary>Numbers as floats when each is exactly a float (whole numbers below 16 million, halves, …), else as doubles.</summary>
     private static int WriteNumbers(ArrayBufferWriter<byte> output, ReadOnlySpan<double> numbers)
     {
@@ -266,8 +259,12 @@ public sealed class RunResultsFile : IAsyncDisposable
         return numbers.Length * sizeof(float);
     }
 
-    /// <summary>Indexes the chunks appended since the last time, in one transaction.</summary>
-    private async Task IndexAppendedAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Indexes the chunks appended since the last commit, in one transaction: from then on a resume keeps them. The worker
+    /// commits before it writes a run's progress, so the progress it shows is never ahead of what a crash keeps; a
+    /// transaction per chunk cost 2.2 ms per 100,000 credit rows (25 chunks).
+    /// </summary>
+    public async Task CommitAsync(CancellationToken cancellationToken = default)
     {
         if (_unindexed.Count == 0)
         {
@@ -305,7 +302,7 @@ public sealed class RunResultsFile : IAsyncDisposable
     /// </summary>
     public async Task CompleteAsync(CancellationToken cancellationToken = default)
     {
-        await IndexAppendedAsync(cancellationToken);
+        await CommitAsync(cancellationToken);
         await ExecuteAsync("PRAGMA wal_checkpoint(TRUNCATE);", cancellationToken);
         try
         {
@@ -556,7 +553,7 @@ public sealed class RunResultsFile : IAsyncDisposable
 
     private async Task<ChunkEntry[]> ChunksAsync(CancellationToken cancellationToken)
     {
-        await IndexAppendedAsync(cancellationToken);
+        await CommitAsync(cancellationToken);
         if (_chunks is not null)
         {
             return _chunks;
@@ -744,7 +741,7 @@ public sealed class RunResultsFile : IAsyncDisposable
         }
 
         await AppendAsync(chunk, scores, cancellationToken);
-        await IndexAppendedAsync(cancellationToken);
+        await CommitAsync(cancellationToken);
         await ExecuteAsync("DROP TABLE Results;", cancellationToken);
     }
 
@@ -797,7 +794,7 @@ public sealed class RunResultsFile : IAsyncDisposable
         try
         {
             // A run stopped by cancellation still keeps (and is charged for) every chunk it appended.
-            await IndexAppendedAsync(CancellationToken.None);
+            await CommitAsync(CancellationToken.None);
         }
         catch (SqliteException e) when (e.SqliteErrorCode is 10 or 11 or 13) // SQLITE_IOERR, SQLITE_CORRUPT, SQLITE_FULL
         {

@@ -57,8 +57,7 @@ public sealed class RunResultsFileTests : IDisposable
     public async Task Pages_sort_filter_and_count_across_chunks()
     {
         var path = Path.Combine(_folder, "many.results.db");
-        var line = "12,3077,2,4,52,1,1,yes,yes,none,paidduly,radio_television,lt_100,1_to_4,male_single,none,carother,none,own,skilledemployee,good";
-        var text = CreditHeader + "\n" + string.Concat(Enumerable.Repeat(line + "\n", 10));
+        var text = CreditHeader + "\n" + string.Concat(Enumerable.Repeat(CreditLine + "\n", 10));
         await using (var results = await RunResultsFile.CreateAsync(path, _credit, CancellationToken.None))
         {
             var chunks = await ChunksAsync(_credit, text, 4); // rows 1–4, 5–8, 9–10
@@ -92,11 +91,10 @@ public sealed class RunResultsFileTests : IDisposable
         // 4,000 rows, 13 distinct scores: long runs of ties. The first pages (up to 1/16 of the rows) are picked without
         // sorting everything; they must match the full order (score, then row), ascending and descending, filtered too.
         var path = Path.Combine(_folder, "ties.results.db");
-        var line = "12,3077,2,4,52,1,1,yes,yes,none,paidduly,radio_television,lt_100,1_to_4,male_single,none,carother,none,own,skilledemployee,good";
         static float ScoreOf(int row) => row * 7 % 13 / 13f;
         await using (var results = await RunResultsFile.CreateAsync(path, _credit, CancellationToken.None))
         {
-            foreach (var chunk in await ChunksAsync(_credit, CreditHeader + "\n" + string.Concat(Enumerable.Repeat(line + "\n", 4_000)), 512))
+            foreach (var chunk in await ChunksAsync(_credit, CreditHeader + "\n" + string.Concat(Enumerable.Repeat(CreditLine + "\n", 4_000)), 512))
             {
                 await results.AppendAsync(chunk, [.. chunk.Rows.Take(chunk.Count).Select(ScoreOf)], CancellationToken.None);
             }
@@ -125,8 +123,7 @@ public sealed class RunResultsFileTests : IDisposable
     public async Task A_torn_write_is_cut_back_and_a_chunk_whose_data_was_lost_is_scored_again()
     {
         var path = Path.Combine(_folder, "resume.results.db");
-        var line = "12,3077,2,4,52,1,1,yes,yes,none,paidduly,radio_television,lt_100,1_to_4,male_single,none,carother,none,own,skilledemployee,good";
-        var chunks = await ChunksAsync(_credit, CreditHeader + "\n" + string.Concat(Enumerable.Repeat(line + "\n", 6)), 3);
+        var chunks = await CreditChunksAsync(6);
         long afterFirst;
         await using (var results = await RunResultsFile.CreateAsync(path, _credit, CancellationToken.None))
         {
@@ -166,8 +163,7 @@ public sealed class RunResultsFileTests : IDisposable
     public async Task Appended_chunks_are_indexed_together_at_a_commit_and_before_the_file_is_read_or_closed()
     {
         var path = Path.Combine(_folder, "batched.results.db");
-        var line = "12,3077,2,4,52,1,1,yes,yes,none,paidduly,radio_television,lt_100,1_to_4,male_single,none,carother,none,own,skilledemployee,good";
-        var chunks = await ChunksAsync(_credit, CreditHeader + "\n" + string.Concat(Enumerable.Repeat(line + "\n", 12)), 3);
+        var chunks = await CreditChunksAsync(12);
         await using (var results = await RunResultsFile.CreateAsync(path, _credit, CancellationToken.None))
         {
             await results.AppendAsync(chunks[0], [0.1f, 0.2f, 0.3f], CancellationToken.None);
@@ -201,8 +197,7 @@ public sealed class RunResultsFileTests : IDisposable
     public async Task Results_whose_index_a_crash_damaged_start_over_instead_of_failing_the_run()
     {
         var path = Path.Combine(_folder, "damaged.results.db");
-        var line = "12,3077,2,4,52,1,1,yes,yes,none,paidduly,radio_television,lt_100,1_to_4,male_single,none,carother,none,own,skilledemployee,good";
-        var chunks = await ChunksAsync(_credit, CreditHeader + "\n" + string.Concat(Enumerable.Repeat(line + "\n", 6)), 3);
+        var chunks = await CreditChunksAsync(6);
         await using (var results = await RunResultsFile.CreateAsync(path, _credit, CancellationToken.None))
         {
             await results.AppendAsync(chunks[0], [0.1f, 0.2f, 0.3f], CancellationToken.None);
@@ -260,6 +255,12 @@ public sealed class RunResultsFileTests : IDisposable
         tables.CommandText = "SELECT COUNT(*) FROM sqlite_master WHERE name = 'Results'";
         Assert.Equal(0L, await tables.ExecuteScalarAsync());
     }
+
+    /// <summary>Chunks of three copies of one credit application (<paramref name="rows"/> rows in all).</summary>
+    private Task<List<RecordChunk>> CreditChunksAsync(int rows) =>
+        ChunksAsync(_credit, CreditHeader + "\n" + string.Concat(Enumerable.Repeat(CreditLine + "\n", rows)), 3);
+
+    private const string CreditLine = "12,3077,2,4,52,1,1,yes,yes,none,paidduly,radio_television,lt_100,1_to_4,male_single,none,carother,none,own,skilledemployee,good";
 
     private async Task<RecordChunk> ChunkAsync(TemplateManifest manifest, string csv) => Assert.Single(await ChunksAsync(manifest, csv, 4096));
 
